@@ -1,0 +1,5 @@
+from whatsapp.errors import DomainError
+
+
+class InvalidContact(DomainError):
+    code = "invalid_contact"

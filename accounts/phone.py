@@ -1,0 +1,17 @@
+import phonenumbers
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+
+def normalize_phone_number(raw: str) -> str:
+    """Return the E.164 form of a phone number, or raise ValidationError if it is not valid."""
+    text = (raw or "").strip()
+    if not text:
+        raise ValidationError("Enter a phone number.", code="required")
+    try:
+        parsed = phonenumbers.parse(text, settings.PHONE_NUMBER_DEFAULT_REGION)
+    except phonenumbers.NumberParseException as exc:
+        raise ValidationError("Enter a valid phone number.", code="invalid") from exc
+    if not phonenumbers.is_valid_number(parsed):
+        raise ValidationError("Enter a valid phone number.", code="invalid")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)

@@ -1,0 +1,86 @@
+"""Fixtures shared by every app's tests: users built through the accounts services."""
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from accounts import services as account_services
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _in_memory_channel_layer(settings):
+    """Unit tests run on the in-memory layer; live-server tests choose their own."""
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+
+@pytest.fixture
+def make_user(db):
+    counter = iter(range(100, 10_000))
+
+    def make(name: str | None = None, phone_number: str | None = None):
+        number = phone_number or f"+1415555{next(counter):04d}"
+        return account_services.register_user(
+            phone_number=number, name=name or f"User {number[-4:]}", password=PASSWORD
+        )
+
+    return make
+
+
+@pytest.fixture
+def alice(make_user):
+    return make_user("Alice", "+14155550101")
+
+
+@pytest.fixture
+def bob(make_user):
+    return make_user("Bob", "+14155550102")
+
+
+@pytest.fixture
+def carol(make_user):
+    return make_user("Carol", "+14155550103")
+
+
+@pytest.fixture
+def mallory(make_user):
+    """A stranger: no contact, no shared group with anyone."""
+    return make_user("Mallory", "+14155550199")
+
+
+def token_client(user) -> APIClient:
+    client = APIClient()
+    token, _ = Token.objects.get_or_create(user=user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def alice_api(alice):
+    return token_client(alice)
+
+
+@pytest.fixture
+def bob_api(bob):
+    return token_client(bob)
+
+
+@pytest.fixture
+def carol_api(carol):
+    return token_client(carol)
+
+
+@pytest.fixture
+def mallory_api(mallory):
+    return token_client(mallory)

@@ -1,0 +1,31 @@
+"""API plumbing shared by every app: the exception handler that maps domain errors to HTTP."""
+
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from whatsapp.errors import DomainError
+
+
+def exception_handler(exc, context):
+    """Map domain errors, Django validation errors and missing objects to JSON responses."""
+    if isinstance(exc, DomainError):
+        body = {"detail": exc.detail, "code": exc.code}
+        if exc.field:
+            body = {exc.field: [exc.detail], "code": exc.code}
+        return Response(body, status=exc.status_code)
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+        )
+    elif isinstance(exc, ObjectDoesNotExist):
+        exc = Http404()
+    elif isinstance(exc, PermissionDenied) and not isinstance(exc, exceptions.PermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    response = drf_exception_handler(exc, context)
+    if response is not None and response.status_code == status.HTTP_429_TOO_MANY_REQUESTS:
+        response.data.setdefault("code", "throttled")
+    return response

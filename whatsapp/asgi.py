@@ -1,0 +1,23 @@
+"""ASGI entry point: HTTP through Django, /ws/ through the app consumer."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "whatsapp.settings")
+django_asgi_app = get_asgi_application()
+
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.urls import path  # noqa: E402
+
+from whatsapp.consumers import AppConsumer  # noqa: E402
+from whatsapp.ws_auth import TokenOrSessionAuthMiddleware  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": TokenOrSessionAuthMiddleware(
+            URLRouter([path("ws/", AppConsumer.as_asgi())])
+        ),
+    }
+)

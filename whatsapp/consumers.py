@@ -1,0 +1,108 @@
+"""The one WebSocket endpoint (/ws/): envelope checks, routing to app handlers, and pushes."""
+
+import json
+import logging
+from typing import Any
+
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from whatsapp.errors import DomainError
+from whatsapp.frames import CONNECT_HOOKS, DISCONNECT_HOOKS, HANDLERS
+from whatsapp.realtime import user_group
+
+logger = logging.getLogger(__name__)
+
+# Larger frames are refused: the biggest legitimate one is a 64 Ki-character message.
+MAX_FRAME_BYTES = 256 * 1024
+
+
+class AppConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self):
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated or not user.is_active:
+            await self.close()
+            return
+        self.user = user
+        self.groups_joined: set[str] = set()
+        await self.join(user_group(user.id))
+        await self.accept()
+        await self.send_json({"type": "ready", "user_id": user.id})
+        for hook in CONNECT_HOOKS:
+            await hook(self)
+
+    async def disconnect(self, code):
+        if not hasattr(self, "user"):
+            return
+        for hook in DISCONNECT_HOOKS:
+            try:
+                await hook(self)
+            except Exception:  # one failing hook must not keep the others from cleaning up
+                logger.exception("disconnect hook failed")
+        for group in list(self.groups_joined):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def join(self, group: str) -> None:
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.groups_joined.add(group)
+
+    async def leave(self, group: str) -> None:
+        await self.channel_layer.group_discard(group, self.channel_name)
+        self.groups_joined.discard(group)
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        if text_data is None:
+            await self.send_error("bad_frame", "Frames must be JSON text.")
+            return
+        if len(text_data) > MAX_FRAME_BYTES:
+            await self.send_error("too_large", f"Frames are limited to {MAX_FRAME_BYTES} bytes.")
+            return
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            await self.send_error("bad_json", "The frame is not valid JSON.")
+            return
+        await self.receive_json(content)
+
+    async def receive_json(self, content: Any, **kwargs):
+        if not isinstance(content, dict):
+            await self.send_error("bad_frame", "A frame must be a JSON object.")
+            return
+        client_id = content.get("client_id")
+        if not isinstance(client_id, str | int) or isinstance(client_id, bool):
+            client_id = None
+        frame_type = content.get("type")
+        spec = HANDLERS.get(frame_type) if isinstance(frame_type, str) else None
+        if spec is None:
+            await self.send_error("unknown_type", f"Unknown frame type {frame_type!r}.", client_id)
+            return
+        missing = [name for name in spec.required if content.get(name) is None]
+        if missing:
+            await self.send_error(
+                "missing_field", f"Missing field(s): {', '.join(missing)}.", client_id
+            )
+            return
+        try:
+            await spec.handler(self, content)
+        except DomainError as exc:
+            await self.send_error(exc.code, exc.detail, client_id)
+
+    async def send_error(self, code: str, detail: str, client_id: Any = None) -> None:
+        frame: dict[str, Any] = {"type": "error", "code": code, "detail": detail}
+        if client_id is not None:
+            frame["client_id"] = client_id
+        await self.send_json(frame)
+
+    async def push(self, event: dict[str, Any]) -> None:
+        """Channel-layer handler for everything :mod:`whatsapp.realtime` publishes."""
+        if event.get("exclude_channel") == self.channel_name:
+            return
+        frame = event["frame"]
+        kind = frame.get("type")
+        if kind == "_subscribe":
+            await self.join(frame["group"])
+        elif kind == "_unsubscribe":
+            await self.leave(frame["group"])
+        elif kind == "_close":
+            await self.close(code=frame.get("code", 4403))
+        else:
+            await self.send_json(frame)

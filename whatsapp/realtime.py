@@ -1,0 +1,59 @@
+"""The one way the server pushes frames to sockets: per-user groups on the channel layer.
+
+Every connected socket of user N joins the channel-layer group ``user.N``. Services call
+:func:`publish` (or :func:`publish_to_group`) inside their transaction; the frame leaves only
+after the commit, so a rolled-back write never reaches a socket. The channel layer is only a
+doorbell: everything pushed is already stored, and ``sync`` replays it for a client that missed it.
+"""
+
+from collections.abc import Iterable
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+
+def user_group(user_id: int) -> str:
+    return f"user.{user_id}"
+
+
+def _send(group: str, frame: dict[str, Any], exclude_channel: str | None) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    event = {"type": "push", "frame": frame}
+    if exclude_channel:
+        event["exclude_channel"] = exclude_channel
+    async_to_sync(layer.group_send)(group, event)
+
+
+def publish(
+    user_ids: Iterable[int], frame: dict[str, Any], *, exclude_channel: str | None = None
+) -> None:
+    """Send ``frame`` to every socket of each user, once the current transaction commits.
+
+    ``exclude_channel`` skips one socket (the sender's own, which got an ``ack`` instead).
+    """
+    targets = sorted(set(user_ids))
+
+    def deliver():
+        for user_id in targets:
+            _send(user_group(user_id), frame, exclude_channel)
+
+    transaction.on_commit(deliver)
+
+
+def publish_to_group(group: str, frame: dict[str, Any]) -> None:
+    """Send ``frame`` to every socket in a channel-layer group (one call for any fan-out size)."""
+    transaction.on_commit(lambda: _send(group, frame, None))
+
+
+def add_user_to_group(user_id: int, group: str) -> None:
+    """Subscribe every open socket of a user to a channel-layer group (e.g. a chat group)."""
+    publish([user_id], {"type": "_subscribe", "group": group})
+
+
+def remove_user_from_group(user_id: int, group: str) -> None:
+    """Unsubscribe every open socket of a user from a channel-layer group."""
+    publish([user_id], {"type": "_unsubscribe", "group": group})
