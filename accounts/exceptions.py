@@ -3,3 +3,7 @@ from whatsapp.errors import DomainError
 
 class InvalidContact(DomainError):
     code = "invalid_contact"
+
+
+class InvalidCredentials(DomainError):
+    code = "invalid_credentials"

@@ -1,7 +1,10 @@
+from pathlib import PurePosixPath
+
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 
 
 class UserManager(BaseUserManager):
@@ -58,6 +61,23 @@ class User(AbstractBaseUser, PermissionsMixin):
     def display_name(self) -> str:
         return self.name or self.phone_number
 
+    @property
+    def profile_picture_url(self) -> str | None:
+        """Path of the picture view (media are not public); changes when the picture does."""
+        return self._picture_path(self.profile_picture, thumb=False)
+
+    @property
+    def profile_thumbnail_url(self) -> str | None:
+        return self._picture_path(self.profile_thumbnail, thumb=True)
+
+    def _picture_path(self, file, *, thumb: bool) -> str | None:
+        if not file:
+            return None
+        # The version lets browsers cache each picture for long and still see a new one.
+        version = PurePosixPath(file.name).stem
+        query = f"thumb=1&v={version}" if thumb else f"v={version}"
+        return f"{reverse('accounts:profile_picture', args=[self.id])}?{query}"
+
 
 class Contact(models.Model):
     id = models.BigAutoField(primary_key=True, db_column="contact_id")
@@ -74,9 +94,7 @@ class Contact(models.Model):
         ordering = ["-added_at"]
         constraints = [
             models.UniqueConstraint(fields=["user", "contact_user"], name="unique_contact_pair"),
-            models.CheckConstraint(
-                condition=~Q(user=F("contact_user")), name="contact_not_self"
-            ),
+            models.CheckConstraint(condition=~Q(user=F("contact_user")), name="contact_not_self"),
         ]
 
     def __str__(self):

@@ -1,8 +1,11 @@
 """Reads of accounts data, with the visibility rules applied."""
 
-from django.db.models import Q, QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import Block, Contact, User
+from accounts.phone import normalize_phone_number
+from whatsapp.errors import NotFound
 
 
 def is_blocked_between(a_id: int, b_id: int) -> bool:
@@ -24,7 +27,83 @@ def blocked_user_ids(user_id: int) -> set[int]:
     return {other for pair in pairs for other in pair if other != user_id}
 
 
+def ids_who_blocked(user_id: int) -> set[int]:
+    """Ids of the users who blocked ``user_id`` (they hide their status from them)."""
+    return set(Block.objects.filter(blocked_id=user_id).values_list("blocker_id", flat=True))
+
+
 def contacts_of(user: User) -> QuerySet[Contact]:
-    return Contact.objects.filter(user=user).select_related("contact_user").order_by(
-        "contact_user__name", "id"
+    """``user``'s contacts by name, annotated ``is_blocked`` and ``has_blocked_me``."""
+    return (
+        Contact.objects.filter(user=user)
+        .select_related("contact_user")
+        .annotate(
+            is_blocked=Exists(
+                Block.objects.filter(blocker_id=user.id, blocked_id=OuterRef("contact_user_id"))
+            ),
+            has_blocked_me=Exists(
+                Block.objects.filter(blocker_id=OuterRef("contact_user_id"), blocked_id=user.id)
+            ),
+        )
+        .order_by("contact_user__name", "id")
     )
+
+
+def contact_for(user: User, contact_id: int) -> Contact:
+    """One of ``user``'s own contacts; anyone else's is NotFound."""
+    contact = (
+        Contact.objects.select_related("contact_user").filter(id=contact_id, user=user).first()
+    )
+    if contact is None:
+        raise NotFound("No such contact.")
+    return contact
+
+
+def contact_user_ids(user: User) -> set[int]:
+    return set(Contact.objects.filter(user=user).values_list("contact_user_id", flat=True))
+
+
+def blocks_by(user: User) -> QuerySet[Block]:
+    """The blocks ``user`` made, newest first, with the blocked users loaded."""
+    return (
+        Block.objects.filter(blocker=user).select_related("blocked").order_by("-created_at", "-id")
+    )
+
+
+def block_by(user: User, blocked_id: int) -> Block:
+    """``user``'s block on ``blocked_id``; NotFound when there is none."""
+    block = (
+        Block.objects.select_related("blocked").filter(blocker=user, blocked_id=blocked_id).first()
+    )
+    if block is None:
+        raise NotFound("You have not blocked this user.")
+    return block
+
+
+def active_users() -> QuerySet[User]:
+    return User.objects.filter(is_active=True)
+
+
+def visible_user(viewer: User, user_id: int) -> User:
+    """Another user's public profile: any active user; deactivated accounts are NotFound."""
+    user = active_users().filter(id=user_id).first()
+    if user is None:
+        raise NotFound("No such user.")
+    return user
+
+
+def users_with_phone_number(raw: str) -> QuerySet[User]:
+    """Active users whose phone number is ``raw`` once normalised (zero or one).
+
+    Raises ValidationError (field ``phone_number``) when ``raw`` is not a valid number.
+    """
+    try:
+        phone_number = normalize_phone_number(raw)
+    except ValidationError as exc:
+        raise ValidationError({"phone_number": exc.messages}) from exc
+    return active_users().filter(phone_number=phone_number)
+
+
+def user_by_phone_number(raw: str) -> User | None:
+    """The active user with this phone number, or None; ValidationError if it is malformed."""
+    return users_with_phone_number(raw).first()

@@ -1,12 +1,27 @@
-"""State changes of accounts: registration, profile, contacts and blocks."""
+"""State changes of accounts: registration, log-in, profile, contacts, blocks and moderation."""
 
+from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from rest_framework.authtoken.models import Token
 
-from accounts.exceptions import InvalidContact
+from accounts import selectors
+from accounts.exceptions import InvalidContact, InvalidCredentials
 from accounts.models import Block, Contact, User
 from accounts.phone import normalize_phone_number
+from whatsapp import realtime
+from whatsapp.errors import Forbidden, NotFound, PayloadTooLarge
+from whatsapp.images import process_image
+
+NAME_MAX_LENGTH = User._meta.get_field("name").max_length
+STATUS_MAX_LENGTH = User._meta.get_field("status").max_length
+# Profile pictures are shown at most 160 px wide; keep enough for high-density screens.
+PICTURE_MAX_DIMENSION = 640
+PICTURE_THUMBNAIL_SIZE = 96
+# Close code sent to the sockets of a deactivated account.
+CLOSE_DEACTIVATED = 4403
 
 
 def register_user(*, phone_number: str, name: str, password: str) -> User:
@@ -22,6 +37,8 @@ def register_user(*, phone_number: str, name: str, password: str) -> User:
     name = (name or "").strip()
     if not name:
         errors["name"] = ["Enter your name."]
+    elif len(name) > NAME_MAX_LENGTH:
+        errors["name"] = [f"Use at most {NAME_MAX_LENGTH} characters."]
     try:
         validate_password(password, User(phone_number=phone_number, name=name))
     except ValidationError as exc:
@@ -37,6 +54,107 @@ def register_user(*, phone_number: str, name: str, password: str) -> User:
         ) from exc
 
 
+def authenticate_user(*, phone_number: str, password: str, request=None) -> User:
+    """Return the active user with these credentials, or raise InvalidCredentials.
+
+    A malformed phone number is a ValidationError on ``phone_number``; an unknown number, a
+    wrong password and a deactivated account all get the same answer.
+    """
+    try:
+        phone_number = normalize_phone_number(phone_number)
+    except ValidationError as exc:
+        raise ValidationError({"phone_number": exc.messages}) from exc
+    user = authenticate(request, phone_number=phone_number, password=password or "")
+    if user is None or not user.is_active:
+        raise InvalidCredentials("Invalid phone number or password.")
+    return user
+
+
+def issue_token(user: User) -> Token:
+    """The user's API token, created on first use."""
+    token, _ = Token.objects.get_or_create(user=user)
+    return token
+
+
+def update_profile(
+    user: User,
+    *,
+    name: str | None = None,
+    status: str | None = None,
+    picture=None,
+    remove_picture: bool = False,
+) -> User:
+    """Change the user's own name, status text and/or profile picture.
+
+    ``picture`` is an uploaded file; it is decoded, oriented, stripped of metadata and stored
+    resized with a thumbnail. ``remove_picture`` drops the current picture. Arguments left as
+    None are unchanged.
+    """
+    errors = {}
+    changes: dict = {}
+    if name is not None:
+        name = name.strip()
+        if not name:
+            errors["name"] = ["Enter your name."]
+        elif len(name) > NAME_MAX_LENGTH:
+            errors["name"] = [f"Use at most {NAME_MAX_LENGTH} characters."]
+        else:
+            changes["name"] = name
+    if status is not None:
+        status = status.strip()
+        if len(status) > STATUS_MAX_LENGTH:
+            errors["status"] = [f"Use at most {STATUS_MAX_LENGTH} characters."]
+        else:
+            changes["status"] = status
+    processed = None
+    if picture is not None:
+        try:
+            processed = process_image(
+                picture,
+                max_dimension=PICTURE_MAX_DIMENSION,
+                thumbnail_size=PICTURE_THUMBNAIL_SIZE,
+                name_prefix=f"{user.id}-",
+            )
+        except ValidationError as exc:
+            errors["profile_picture"] = exc.messages
+        except PayloadTooLarge as exc:
+            exc.field = "profile_picture"
+            raise
+    if errors:
+        raise ValidationError(errors)
+
+    for field, value in changes.items():
+        setattr(user, field, value)
+    fields = list(changes)
+    old_files = [f.name for f in (user.profile_picture, user.profile_thumbnail) if f]
+    new_files: list[str] = []
+    if processed is not None:
+        user.profile_picture.save(processed.file.name, processed.file, save=False)
+        user.profile_thumbnail.save(processed.thumbnail.name, processed.thumbnail, save=False)
+        new_files = [user.profile_picture.name, user.profile_thumbnail.name]
+        fields += ["profile_picture", "profile_thumbnail"]
+    elif remove_picture and old_files:
+        user.profile_picture = None
+        user.profile_thumbnail = None
+        fields += ["profile_picture", "profile_thumbnail"]
+    if not fields:
+        return user
+    try:
+        with transaction.atomic():
+            user.save(update_fields=[*fields, "updated_at"])
+            if "profile_picture" in fields:
+                transaction.on_commit(lambda: _delete_files(old_files))
+    except Exception:
+        _delete_files(new_files)
+        raise
+    return user
+
+
+def _delete_files(names: list[str]) -> None:
+    for name in names:
+        default_storage.delete(name)
+
+
 def add_contact(user: User, *, contact_user: User) -> Contact:
     """Add ``contact_user`` to ``user``'s contacts; not oneself, not twice."""
     if contact_user.id == user.id:
@@ -47,13 +165,23 @@ def add_contact(user: User, *, contact_user: User) -> Contact:
         with transaction.atomic():
             return Contact.objects.create(user=user, contact_user=contact_user)
     except IntegrityError as exc:
-        raise InvalidContact("This user is already in your contacts.", field="phone_number") from exc
+        raise InvalidContact(
+            "This user is already in your contacts.", field="phone_number"
+        ) from exc
+
+
+def add_contact_by_phone_number(user: User, *, phone_number: str) -> Contact:
+    """Add the user with this phone number (any format, normalised) to ``user``'s contacts."""
+    contact_user = selectors.user_by_phone_number(phone_number)
+    if contact_user is None:
+        raise InvalidContact("No user has this phone number.", field="phone_number")
+    return add_contact(user, contact_user=contact_user)
 
 
 def remove_contact(user: User, *, contact: Contact) -> None:
-    """Remove one of ``user``'s own contacts."""
+    """Remove one of ``user``'s own contacts (anyone else's does not exist for them)."""
     if contact.user_id != user.id:
-        raise InvalidContact("Not your contact.")
+        raise NotFound("No such contact.")
     contact.delete()
 
 
@@ -61,10 +189,46 @@ def block_user(user: User, *, blocked: User) -> Block:
     """Block ``blocked``: they can no longer message, call or add ``user``, or see their stories."""
     if blocked.id == user.id:
         raise InvalidContact("You cannot block yourself.", field="user_id")
-    block, _ = Block.objects.get_or_create(blocker=user, blocked=blocked)
+    try:
+        with transaction.atomic():
+            block, _ = Block.objects.get_or_create(blocker=user, blocked=blocked)
+    except IntegrityError:  # a concurrent request created it first
+        block = Block.objects.get(blocker=user, blocked=blocked)
     return block
 
 
 def unblock_user(user: User, *, blocked: User) -> None:
     """Lift ``user``'s block on ``blocked`` (a no-op when there is none)."""
     Block.objects.filter(blocker=user, blocked=blocked).delete()
+
+
+def _require_staff(actor: User, user: User) -> None:
+    if not (actor.is_active and actor.is_staff):
+        raise Forbidden("Only staff may moderate accounts.")
+
+
+def deactivate_user(actor: User, *, user: User) -> User:
+    """Staff: lock an account out; its token is revoked and its open sockets are closed."""
+    _require_staff(actor, user)
+    if actor.id == user.id:
+        raise Forbidden("You cannot deactivate your own account.")
+    with transaction.atomic():
+        user.is_active = False
+        user.save(update_fields=["is_active", "updated_at"])
+        Token.objects.filter(user=user).delete()
+        realtime.publish([user.id], {"type": "_close", "code": CLOSE_DEACTIVATED})
+    return user
+
+
+def reactivate_user(actor: User, *, user: User) -> User:
+    """Staff: let a deactivated account log in again."""
+    _require_staff(actor, user)
+    user.is_active = True
+    user.save(update_fields=["is_active", "updated_at"])
+    return user
+
+
+def remove_profile_picture(actor: User, *, user: User) -> User:
+    """Staff: take down a user's profile picture."""
+    _require_staff(actor, user)
+    return update_profile(user, remove_picture=True)

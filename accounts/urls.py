@@ -1,11 +1,17 @@
 from django.urls import path
 
-from whatsapp.placeholder import placeholder
+from accounts import api, views
 
 app_name = "accounts"
 urlpatterns = [
-    path("profile/", placeholder, name="profile"),  # TEMPORARY
-    path("logout/", placeholder, name="logout"),  # TEMPORARY
-    path("contacts/", placeholder, name="contacts"),  # TEMPORARY
-    path("users/<int:user_id>/picture/", placeholder, name="profile_picture"),  # TEMPORARY
+    path("signup/", views.signup, name="signup"),
+    path("login/", views.login, name="login"),
+    path("logout/", views.logout, name="logout"),
+    path("profile/", views.profile, name="profile"),
+    path("contacts/", views.contacts, name="contacts"),
+    path("contacts/<int:contact_id>/remove/", views.remove_contact, name="remove_contact"),
+    path("users/<int:user_id>/block/", views.block, name="block"),
+    path("users/<int:user_id>/unblock/", views.unblock, name="unblock"),
+    # Served through a view, not /media/: only signed-in users see pictures.
+    path("users/<int:user_id>/picture/", api.ProfilePictureView.as_view(), name="profile_picture"),
 ]

@@ -54,3 +54,17 @@ class Call(models.Model):
     @property
     def call_id(self) -> int:
         return self.id
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in (self.Status.RINGING, self.Status.ANSWERED)
+
+    @property
+    def duration_seconds(self) -> int | None:
+        """Whole seconds between answer and hang-up; None for calls never answered or ongoing."""
+        if self.call_started_at is None or self.call_ended_at is None:
+            return None
+        return max(0, int((self.call_ended_at - self.call_started_at).total_seconds()))
+
+    def other_party_id(self, user_id: int) -> int:
+        return self.receiver_id if user_id == self.caller_id else self.caller_id

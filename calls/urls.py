@@ -1,8 +1,8 @@
 from django.urls import path
 
-from whatsapp.placeholder import placeholder
+from calls import views
 
 app_name = "calls"
 urlpatterns = [
-    path("calls/", placeholder, name="log"),  # TEMPORARY
+    path("calls/", views.call_log, name="log"),
 ]

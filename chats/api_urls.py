@@ -1,4 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from chats import api
 
 app_name = "chats_api"
-urlpatterns = []
+urlpatterns = [
+    path("chats/", api.ChatListView.as_view(), name="chat_list"),
+    path("messages/", api.MessageListView.as_view(), name="message_list"),
+    path("messages/read/", api.MessageReadView.as_view(), name="message_read"),
+    path(
+        "messages/<int:message_id>/forward/",
+        api.MessageForwardView.as_view(),
+        name="message_forward",
+    ),
+]

@@ -2,6 +2,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+# A message behind this many forwards shows "Forwarded many times", as on WhatsApp.
+FORWARDED_MANY_TIMES = 5
+
 
 class Message(models.Model):
     id = models.BigAutoField(primary_key=True, db_column="message_id")
@@ -32,7 +35,7 @@ class Message(models.Model):
     # How many forwards lie behind this message (0 for an original): "Forwarded many times" at 5.
     forward_count = models.PositiveIntegerField(default=0)
     # Set by the sending client to make retries idempotent: unique per sender.
-    client_id = models.CharField(max_length=64, null=True, blank=True)
+    client_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001 (NULL: no key)
     # Set when staff remove the message: it then shows as removed to everyone.
     removed_at = models.DateTimeField(null=True, blank=True)
 
@@ -63,6 +66,14 @@ class Message(models.Model):
     @property
     def message_id(self) -> int:
         return self.id
+
+    @property
+    def forwarded(self) -> bool:
+        return self.forward_count > 0 or self.forwarded_from_id is not None
+
+    @property
+    def forwarded_many_times(self) -> bool:
+        return self.forward_count >= FORWARDED_MANY_TIMES
 
 
 class Multimedia(models.Model):

@@ -1,8 +1,10 @@
 from django.urls import path
 
-from whatsapp.placeholder import placeholder
+from chats import views
 
 app_name = "chats"
 urlpatterns = [
-    path("", placeholder, name="home"),  # TEMPORARY
+    path("", views.home, name="home"),
+    path("chats/<int:user_id>/", views.conversation, name="conversation"),
+    path("chats/messages/<int:message_id>/forward/", views.forward, name="forward"),
 ]

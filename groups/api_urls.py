@@ -1,4 +1,33 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from groups import api
 
 app_name = "groups_api"
-urlpatterns = []
+urlpatterns = [
+    path("groups/", api.GroupListView.as_view(), name="group_list"),
+    path("groups/<int:group_id>/", api.GroupDetailView.as_view(), name="group_detail"),
+    path(
+        "groups/<int:group_id>/members/", api.GroupMemberListView.as_view(), name="member_list"
+    ),
+    path(
+        "groups/<int:group_id>/members/<int:user_id>/",
+        api.GroupMemberDetailView.as_view(),
+        name="member_detail",
+    ),
+    path(
+        "groups/<int:group_id>/messages/",
+        api.GroupMessageListView.as_view(),
+        name="message_list",
+    ),
+    path(
+        "groups/<int:group_id>/messages/<int:group_message_id>/forward/",
+        api.GroupMessageForwardView.as_view(),
+        name="message_forward",
+    ),
+    path(
+        "groups/<int:group_id>/messages/<int:group_message_id>/receipts/",
+        api.GroupMessageReceiptsView.as_view(),
+        name="message_receipts",
+    ),
+    path("groups/<int:group_id>/read/", api.GroupReadView.as_view(), name="group_read"),
+]

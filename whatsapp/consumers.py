@@ -5,6 +5,7 @@ import logging
 from typing import Any
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.core.exceptions import ObjectDoesNotExist
 
 from whatsapp.errors import DomainError
 from whatsapp.frames import CONNECT_HOOKS, DISCONNECT_HOOKS, HANDLERS
@@ -12,8 +13,9 @@ from whatsapp.realtime import user_group
 
 logger = logging.getLogger(__name__)
 
-# Larger frames are refused: the biggest legitimate one is a 64 Ki-character message.
-MAX_FRAME_BYTES = 256 * 1024
+# Larger frames are refused. The biggest legitimate one is a 64 Ki-character message, which a
+# client escaping non-ASCII as \uXXXX surrogate pairs (json.dumps' default) writes in ~768 KiB.
+MAX_FRAME_BYTES = 1024 * 1024
 
 
 class AppConsumer(AsyncJsonWebsocketConsumer):
@@ -28,7 +30,10 @@ class AppConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
         await self.send_json({"type": "ready", "user_id": user.id})
         for hook in CONNECT_HOOKS:
-            await hook(self)
+            try:
+                await hook(self)
+            except Exception:  # the socket is useful without, e.g., its presence broadcast
+                logger.exception("connect hook failed")
 
     async def disconnect(self, code):
         if not hasattr(self, "user"):
@@ -53,7 +58,10 @@ class AppConsumer(AsyncJsonWebsocketConsumer):
         if text_data is None:
             await self.send_error("bad_frame", "Frames must be JSON text.")
             return
-        if len(text_data) > MAX_FRAME_BYTES:
+        if len(text_data) > MAX_FRAME_BYTES or (
+            len(text_data) * 4 > MAX_FRAME_BYTES
+            and len(text_data.encode("utf-8")) > MAX_FRAME_BYTES
+        ):
             await self.send_error("too_large", f"Frames are limited to {MAX_FRAME_BYTES} bytes.")
             return
         try:
@@ -85,6 +93,11 @@ class AppConsumer(AsyncJsonWebsocketConsumer):
             await spec.handler(self, content)
         except DomainError as exc:
             await self.send_error(exc.code, exc.detail, client_id)
+        except ObjectDoesNotExist:
+            await self.send_error("not_found", "Not found.", client_id)
+        except Exception:  # a bug in one handler must not cost the client its socket
+            logger.exception("frame handler for %r failed", frame_type)
+            await self.send_error("server_error", "The frame could not be processed.", client_id)
 
     async def send_error(self, code: str, detail: str, client_id: Any = None) -> None:
         frame: dict[str, Any] = {"type": "error", "code": code, "detail": detail}
@@ -95,6 +108,11 @@ class AppConsumer(AsyncJsonWebsocketConsumer):
     async def push(self, event: dict[str, Any]) -> None:
         """Channel-layer handler for everything :mod:`whatsapp.realtime` publishes."""
         if event.get("exclude_channel") == self.channel_name:
+            return
+        # A frame sent to a group this socket has since left (e.g. a removed group member whose
+        # unsubscribe was processed first) must not reach it.
+        via = event.get("group")
+        if via is not None and via not in self.groups_joined:
             return
         frame = event["frame"]
         kind = frame.get("type")

@@ -5,6 +5,10 @@ An app declares ``@frame("message.send", required=("receiver_id", "content"))`` 
 fields, then calls it. Handlers raise :class:`whatsapp.errors.DomainError` to answer with an
 ``error`` frame. ``@on_connect`` hooks run after ``ready`` (join channel groups, replay what the
 user missed); ``@on_disconnect`` hooks run when the socket closes.
+
+The ``sync`` frame (registered by chats) replays, per watermark field, what each
+``@sync_source(field)`` returns: chats serves ``after_message_id``, groups
+``after_group_message_id``.
 """
 
 from collections.abc import Awaitable, Callable
@@ -13,6 +17,8 @@ from typing import Any
 
 Handler = Callable[[Any, dict[str, Any]], Awaitable[None]]
 Hook = Callable[[Any], Awaitable[None]]
+# fetch(user, after_id, limit) -> up to `limit` (id, frame) pairs with id > after_id, ascending.
+SyncFetch = Callable[[Any, int, int], list[tuple[int, dict[str, Any]]]]
 
 
 @dataclass(frozen=True)
@@ -24,6 +30,7 @@ class FrameSpec:
 HANDLERS: dict[str, FrameSpec] = {}
 CONNECT_HOOKS: list[Hook] = []
 DISCONNECT_HOOKS: list[Hook] = []
+SYNC_SOURCES: dict[str, SyncFetch] = {}
 
 
 def frame(type_: str, *, required: tuple[str, ...] = ()) -> Callable[[Handler], Handler]:
@@ -44,3 +51,20 @@ def on_connect(hook: Hook) -> Hook:
 def on_disconnect(hook: Hook) -> Hook:
     DISCONNECT_HOOKS.append(hook)
     return hook
+
+
+def sync_source(field: str) -> Callable[[SyncFetch], SyncFetch]:
+    """Register the replay of one kind of item for the ``sync`` frame's ``field`` watermark.
+
+    The fetch is a plain (blocking) function run in a worker thread, called repeatedly with the
+    last id it returned until it returns fewer than ``limit`` items. It returns only what the
+    user may see, and may record that what it returns reached the user (delivered).
+    """
+
+    def register(fetch: SyncFetch) -> SyncFetch:
+        if field in SYNC_SOURCES:
+            raise RuntimeError(f"sync source {field!r} registered twice")
+        SYNC_SOURCES[field] = fetch
+        return fetch
+
+    return register

@@ -22,7 +22,8 @@ def _send(group: str, frame: dict[str, Any], exclude_channel: str | None) -> Non
     layer = get_channel_layer()
     if layer is None:
         return
-    event = {"type": "push", "frame": frame}
+    # "group" lets a socket drop a frame that was queued for it before it left that group.
+    event = {"type": "push", "frame": frame, "group": group}
     if exclude_channel:
         event["exclude_channel"] = exclude_channel
     async_to_sync(layer.group_send)(group, event)
@@ -44,9 +45,32 @@ def publish(
     transaction.on_commit(deliver)
 
 
-def publish_to_group(group: str, frame: dict[str, Any]) -> None:
-    """Send ``frame`` to every socket in a channel-layer group (one call for any fan-out size)."""
-    transaction.on_commit(lambda: _send(group, frame, None))
+def publish_to_group(
+    group: str, frame: dict[str, Any], *, exclude_channel: str | None = None
+) -> None:
+    """Send ``frame`` to every socket in a channel-layer group (one call for any fan-out size).
+
+    ``exclude_channel`` skips one socket, as for :func:`publish`.
+    """
+    transaction.on_commit(lambda: _send(group, frame, exclude_channel))
+
+
+async def apublish(
+    user_ids: Iterable[int], frame: dict[str, Any], *, exclude_channel: str | None = None
+) -> None:
+    """Send ``frame`` to every socket of each user now, from the event loop.
+
+    For ephemeral frames that store nothing (``typing``): there is no transaction to wait for,
+    and :func:`publish` cannot be called on the event loop.
+    """
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    event: dict[str, Any] = {"type": "push", "frame": frame}
+    if exclude_channel:
+        event["exclude_channel"] = exclude_channel
+    for user_id in sorted(set(user_ids)):
+        await layer.group_send(user_group(user_id), event)
 
 
 def add_user_to_group(user_id: int, group: str) -> None:

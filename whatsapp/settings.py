@@ -192,6 +192,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_SIZE + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Message text limit, in characters.
 MESSAGE_MAX_LENGTH = 65_536
+# Members per group (WhatsApp's limit); adding beyond it is a 400.
+GROUP_MAX_MEMBERS = int(os.environ.get("GROUP_MAX_MEMBERS", "1024"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -222,10 +224,16 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CallStatusEnum": "calls.models.Call.Status",
+        "CallTypeEnum": "calls.models.Call.CallType",
+    },
 }
 
 # WebRTC ICE servers handed to the browser (JSON list of RTCIceServer dicts); none by default.
 WEBRTC_ICE_SERVERS = os.environ.get("WEBRTC_ICE_SERVERS", "[]")
+# An unanswered call becomes "missed" after this many seconds of ringing.
+CALL_RING_TIMEOUT_SECONDS = int(os.environ.get("CALL_RING_TIMEOUT_SECONDS", "45"))
 
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -7,6 +7,7 @@ from whatsapp.health import healthz
 api_v1 = [
     path("", include("accounts.api_urls")),
     path("", include("chats.api_urls")),
+    path("", include("chats.media_urls")),
     path("", include("groups.api_urls")),
     path("", include("communities.api_urls")),
     path("", include("stories.api_urls")),

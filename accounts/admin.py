@@ -1,0 +1,139 @@
+"""Staff moderation of accounts: users (deactivate, reactivate, drop picture), contacts, blocks."""
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.utils.html import format_html
+
+from accounts import services
+from accounts.models import Block, Contact, User
+from accounts.phone import normalize_phone_number
+from whatsapp.errors import DomainError
+
+
+class UserCreationForm(AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ("phone_number", "name")
+        field_classes = {}
+
+    def clean_phone_number(self):
+        return normalize_phone_number(self.cleaned_data.get("phone_number"))
+
+
+class UserEditForm(UserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"
+        field_classes = {}
+
+    def clean_phone_number(self):
+        return normalize_phone_number(self.cleaned_data.get("phone_number"))
+
+
+def _moderate(modeladmin, request, queryset, service, done: str) -> None:
+    count = 0
+    for user in queryset:
+        try:
+            service(request.user, user=user)
+        except DomainError as exc:
+            modeladmin.message_user(request, f"{user}: {exc.detail}", messages.WARNING)
+        else:
+            count += 1
+    if count:
+        modeladmin.message_user(request, f"{done} {count} user(s).", messages.SUCCESS)
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    form = UserEditForm
+    add_form = UserCreationForm
+    list_display = ("phone_number", "name", "is_active", "is_staff", "created_at", "last_seen")
+    list_display_links = ("phone_number", "name")
+    list_filter = ("is_active", "is_staff", "created_at")
+    search_fields = ("phone_number", "name")
+    ordering = ("-created_at",)
+    date_hierarchy = "created_at"
+    readonly_fields = (
+        "picture_preview",
+        "profile_picture",
+        "profile_thumbnail",
+        "created_at",
+        "updated_at",
+        "last_seen",
+        "last_login",
+    )
+    fieldsets = (
+        (None, {"fields": ("phone_number", "password")}),
+        ("Profile", {"fields": ("name", "status", "picture_preview", "profile_picture")}),
+        (
+            "Permissions",
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
+        ("Dates", {"fields": ("created_at", "updated_at", "last_login", "last_seen")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("phone_number", "name", "usable_password", "password1", "password2"),
+            },
+        ),
+    )
+    actions = ["deactivate_users", "reactivate_users", "remove_profile_pictures"]
+
+    @admin.display(description="Picture")
+    def picture_preview(self, user: User):
+        if not user.profile_thumbnail:
+            return "—"
+        return format_html(
+            '<a href="{}"><img src="{}" alt="" width="96" height="96"></a>',
+            user.profile_picture_url,
+            user.profile_thumbnail_url,
+        )
+
+    @admin.action(description="Deactivate selected users")
+    def deactivate_users(self, request, queryset):
+        _moderate(self, request, queryset, services.deactivate_user, "Deactivated")
+
+    @admin.action(description="Reactivate selected users")
+    def reactivate_users(self, request, queryset):
+        _moderate(self, request, queryset, services.reactivate_user, "Reactivated")
+
+    @admin.action(description="Remove profile picture of selected users")
+    def remove_profile_pictures(self, request, queryset):
+        with_picture = [user for user in queryset if user.profile_picture]
+        _moderate(
+            self, request, with_picture, services.remove_profile_picture, "Removed the picture of"
+        )
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    list_display = ("id", "user", "contact_user", "added_at")
+    list_select_related = ("user", "contact_user")
+    search_fields = (
+        "user__phone_number",
+        "user__name",
+        "contact_user__phone_number",
+        "contact_user__name",
+    )
+    list_filter = ("added_at",)
+    autocomplete_fields = ("user", "contact_user")
+    readonly_fields = ("added_at",)
+
+
+@admin.register(Block)
+class BlockAdmin(admin.ModelAdmin):
+    list_display = ("id", "blocker", "blocked", "created_at")
+    list_select_related = ("blocker", "blocked")
+    search_fields = (
+        "blocker__phone_number",
+        "blocker__name",
+        "blocked__phone_number",
+        "blocked__name",
+    )
+    list_filter = ("created_at",)
+    autocomplete_fields = ("blocker", "blocked")
+    readonly_fields = ("created_at",)

@@ -1,0 +1,68 @@
+"""Browser forms of accounts: shape only; the services validate and do the work."""
+
+from django import forms
+
+PHONE_ATTRS = {
+    "autocomplete": "tel",
+    "inputmode": "tel",
+    "placeholder": "+1 415 555 0101",
+}
+
+
+class SignupForm(forms.Form):
+    phone_number = forms.CharField(
+        label="Phone number", max_length=64, widget=forms.TextInput(attrs=PHONE_ATTRS)
+    )
+    name = forms.CharField(
+        label="Name", max_length=100, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    password = forms.CharField(
+        label="Password",
+        max_length=1024,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="At least 8 characters, not only digits, not a common password.",
+    )
+
+
+class LoginForm(forms.Form):
+    phone_number = forms.CharField(
+        label="Phone number",
+        max_length=64,
+        widget=forms.TextInput(attrs={**PHONE_ATTRS, "autocomplete": "username tel"}),
+    )
+    password = forms.CharField(
+        label="Password",
+        max_length=1024,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class ProfileForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=100)
+    status = forms.CharField(
+        label="Status",
+        max_length=139,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": 139}),
+        help_text="Shown to people who see your profile.",
+    )
+    profile_picture = forms.FileField(
+        label="Profile picture",
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/gif,image/webp"}),
+        help_text="JPEG, PNG, GIF or WebP.",
+    )
+    remove_picture = forms.BooleanField(label="Remove picture", required=False)
+
+    def __init__(self, *args, has_picture: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not has_picture:
+            del self.fields["remove_picture"]
+
+
+class AddContactForm(forms.Form):
+    phone_number = forms.CharField(
+        label="Phone number", max_length=64, widget=forms.TextInput(attrs=PHONE_ATTRS)
+    )

@@ -1,0 +1,58 @@
+"""Rate limits on log-in and registration, shared by the API views and the browser views.
+
+Rates come from ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]`` (scopes ``login`` and
+``register``) and are counted per client address in the default cache.
+"""
+
+from rest_framework.throttling import SimpleRateThrottle
+
+
+class RegisterRateThrottle(SimpleRateThrottle):
+    """Every sign-up attempt from one address counts."""
+
+    scope = "register"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class LoginRateThrottle(SimpleRateThrottle):
+    """Failed log-ins from one address count; once over the rate, every attempt is refused.
+
+    ``allow_request`` only looks; the view calls :meth:`record_failure` when the credentials
+    were wrong, so people who type their password right are never locked out by others' typos
+    on a shared address unless the failures pile up.
+    """
+
+    scope = "login"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+    def _load(self, request) -> None:
+        self.key = self.get_cache_key(request, None)
+        self.history = self.cache.get(self.key, [])
+        self.now = self.timer()
+        while self.history and self.history[-1] <= self.now - self.duration:
+            self.history.pop()
+
+    def allow_request(self, request, view):
+        if self.rate is None:
+            return True
+        self._load(request)
+        return len(self.history) < self.num_requests
+
+    def record_failure(self, request) -> None:
+        if self.rate is None:
+            return
+        self._load(request)
+        self.history.insert(0, self.now)
+        self.cache.set(self.key, self.history, self.duration)
+
+
+def retry_after(throttle: SimpleRateThrottle, request) -> int | None:
+    """Seconds to wait if ``throttle`` refuses ``request`` now (recording it if it counts)."""
+    if throttle.allow_request(request, None):
+        return None
+    wait = throttle.wait()
+    return max(1, int(wait + 0.999)) if wait is not None else 1

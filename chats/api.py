@@ -1,0 +1,143 @@
+"""REST endpoints of 1:1 chats: inbox, history, send, forward, read (thin: services do the work)."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from chats import selectors, services
+from chats.serializers import (
+    ChatRowSerializer,
+    ForwardSerializer,
+    MessageCreateSerializer,
+    MessageSerializer,
+    ReadResultSerializer,
+    ReadSerializer,
+)
+from whatsapp.pagination import NewestFirstCursorPagination
+
+ERROR = OpenApiResponse(description="Field errors, or `detail` and `code`.")
+NOT_FOUND = OpenApiResponse(description="No such user or message, or not one of yours.")
+WITH = OpenApiParameter(
+    "with", OpenApiTypes.INT, required=True, description="The other user's user_id."
+)
+
+
+def _with_param(request) -> int:
+    raw = request.query_params.get("with")
+    if raw in (None, ""):
+        raise serializers.ValidationError({"with": ["This query parameter is required."]})
+    try:
+        value = int(raw)
+    except ValueError:
+        raise serializers.ValidationError({"with": ["A valid integer is required."]}) from None
+    if value < 1:
+        raise serializers.ValidationError({"with": ["A valid user_id is required."]})
+    return value
+
+
+class ChatListView(APIView):
+    pagination_class = PageNumberPagination
+
+    @extend_schema(
+        tags=["chats"],
+        summary="My inbox",
+        description="One row per 1:1 peer (`kind` user) and per group (`kind` group), newest "
+        "activity first, with the last message and how many messages to me are unread.",
+        responses=ChatRowSerializer(many=True),
+    )
+    def get(self, request):
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(selectors.chats_for(request.user), request, view=self)
+        body = ChatRowSerializer(page, many=True, context={"request": request}).data
+        return paginator.get_paginated_response(body)
+
+
+class MessageListView(APIView):
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    pagination_class = NewestFirstCursorPagination
+
+    @extend_schema(
+        tags=["messages"],
+        summary="1:1 history with a user",
+        description="Newest first, cursor-paginated (`next` goes to older messages). Messages "
+        "to me that this page returns are marked delivered.",
+        parameters=[WITH],
+        responses={200: MessageSerializer(many=True), 400: ERROR, 404: NOT_FOUND},
+    )
+    def get(self, request):
+        peer = selectors.chat_peer(request.user, _with_param(request))
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(
+            selectors.conversation(request.user, peer), request, view=self
+        )
+        services.deliver_returned(request.user, page)
+        return paginator.get_paginated_response(MessageSerializer(page, many=True).data)
+
+    @extend_schema(
+        tags=["messages"],
+        summary="Send a message",
+        description="JSON, or multipart with `files`. Pushed over /ws/ like a socket send. "
+        "Sending again with a `client_id` already used returns the stored message (same 201 "
+        "body, header `Idempotent-Replayed: true`) and stores nothing.",
+        request={
+            "application/json": MessageCreateSerializer,
+            "multipart/form-data": MessageCreateSerializer,
+        },
+        responses={201: MessageSerializer, 400: ERROR, 403: ERROR, 409: ERROR, 413: ERROR},
+    )
+    def post(self, request):
+        form = MessageCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        receiver = selectors.message_receiver(request.user, data["receiver_id"])
+        message = services.send_message(
+            request.user,
+            receiver=receiver,
+            content=data["content"],
+            client_id=data["client_id"],
+            files=data["files"],
+        )
+        headers = {"Idempotent-Replayed": "true"} if message.replayed else {}
+        return Response(
+            MessageSerializer(message).data, status=status.HTTP_201_CREATED, headers=headers
+        )
+
+
+class MessageForwardView(APIView):
+    @extend_schema(
+        tags=["messages"],
+        summary="Forward a message",
+        description="New messages with `forwarded_from_message_id` set, media forwarded too. At "
+        "most 5 receivers; a message forwarded many times goes to one chat at a time.",
+        request=ForwardSerializer,
+        responses={201: MessageSerializer(many=True), 400: ERROR, 403: ERROR, 404: NOT_FOUND},
+    )
+    def post(self, request, message_id: int):
+        message = selectors.visible_message(request.user, message_id)
+        form = ForwardSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        receivers = selectors.message_receivers(request.user, form.validated_data["receiver_ids"])
+        copies = services.forward_message(request.user, message=message, receivers=receivers)
+        return Response(MessageSerializer(copies, many=True).data, status=status.HTTP_201_CREATED)
+
+
+class MessageReadView(APIView):
+    @extend_schema(
+        tags=["messages"],
+        summary="Mark a chat read",
+        description="Every message from that user to me becomes read (and delivered); the "
+        "sender gets `message.status` frames.",
+        request=ReadSerializer,
+        responses={200: ReadResultSerializer, 400: ERROR, 404: NOT_FOUND},
+    )
+    def post(self, request):
+        form = ReadSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        peer = selectors.chat_peer(request.user, form.validated_data["with"])
+        changed = services.mark_chat_read(request.user, peer=peer)
+        body = {"read_count": len(changed), "message_ids": [m.id for m in changed]}
+        return Response(ReadResultSerializer(body).data)

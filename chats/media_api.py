@@ -1,0 +1,131 @@
+"""REST endpoints for attachments: metadata, bytes and thumbnail, behind a permission check.
+
+Locally the bytes are streamed; on remote storage (S3) the answer is a redirect to a
+short-lived signed URL carrying the same Content-Type and Content-Disposition.
+"""
+
+import mimetypes
+from pathlib import PurePath
+
+from django.core.files.storage import FileSystemStorage
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, HttpResponse, HttpResponseRedirect
+from django.utils.http import content_disposition_header
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from chats.media import ALLOWED_TYPES, is_inline
+from chats.media_selectors import visible_multimedia
+from chats.media_serializers import MultimediaSerializer
+from whatsapp.errors import NotFound
+
+DOWNLOAD_RESPONSES = {
+    (200, "application/octet-stream"): OpenApiResponse(
+        OpenApiTypes.BINARY,
+        description="The bytes (local storage), with Content-Type and Content-Disposition.",
+    ),
+    302: OpenApiResponse(description="On S3: redirect to a short-lived signed URL."),
+    404: OpenApiResponse(description="No such file, or not visible to the caller."),
+}
+
+
+class AnyAcceptNegotiation(BaseContentNegotiation):
+    """File endpoints answer whatever ``<img>``, ``<video>`` or a download sends as Accept."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+def served_content_type(file_type: str) -> str:
+    """The Content-Type to serve a stored file with: its own when known, else opaque bytes."""
+    if file_type not in ALLOWED_TYPES:
+        return "application/octet-stream"
+    if file_type == "text/plain":
+        return "text/plain; charset=utf-8"
+    return file_type
+
+
+def file_response(field_file: FieldFile, *, file_type: str, filename: str) -> HttpResponse:
+    """Serve a stored file: inline for images, audio and video, as an attachment otherwise."""
+    if not field_file:
+        raise NotFound()
+    inline = is_inline(file_type)
+    content_type = served_content_type(file_type)
+    filename = PurePath(filename or field_file.name).name
+    storage = field_file.storage
+    if isinstance(storage, FileSystemStorage):
+        try:
+            handle = storage.open(field_file.name, "rb")
+        except FileNotFoundError as exc:
+            raise NotFound() from exc
+        response = FileResponse(
+            handle, as_attachment=not inline, filename=filename, content_type=content_type
+        )
+        response["Cache-Control"] = "private, max-age=3600"
+    else:
+        parameters = {
+            "ResponseContentType": content_type,
+            "ResponseContentDisposition": content_disposition_header(not inline, filename),
+        }
+        try:
+            url = storage.url(field_file.name, parameters=parameters)
+        except TypeError:  # a remote storage without S3's response overrides
+            url = storage.url(field_file.name)
+        response = HttpResponseRedirect(url)
+        response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    # Even if a browser were talked into rendering a document, it may not run script.
+    response["Content-Security-Policy"] = "sandbox"
+    return response
+
+
+def thumbnail_response(field_file: FieldFile) -> HttpResponse:
+    """Serve a thumbnail we generated ourselves (always JPEG or PNG)."""
+    if not field_file:
+        raise NotFound()
+    file_type = mimetypes.guess_type(field_file.name)[0] or "image/jpeg"
+    extension = ALLOWED_TYPES.get(file_type, ("image", ".jpg"))[1]
+    return file_response(field_file, file_type=file_type, filename=f"thumbnail{extension}")
+
+
+class MediaDetailView(APIView):
+    @extend_schema(
+        operation_id="media_retrieve",
+        responses={200: MultimediaSerializer, 404: OpenApiResponse(description="Not found.")},
+        summary="Metadata of an attachment",
+    )
+    def get(self, request, multimedia_id: int):
+        media = visible_multimedia(request.user, multimedia_id)
+        return Response(MultimediaSerializer(media, context={"request": request}).data)
+
+
+class MediaDownloadView(APIView):
+    content_negotiation_class = AnyAcceptNegotiation
+
+    @extend_schema(
+        operation_id="media_download",
+        responses=DOWNLOAD_RESPONSES,
+        summary="The attachment's bytes (only for who may see its message)",
+    )
+    def get(self, request, multimedia_id: int):
+        media = visible_multimedia(request.user, multimedia_id)
+        return file_response(media.file, file_type=media.file_type, filename=media.original_name)
+
+
+class MediaThumbnailView(APIView):
+    content_negotiation_class = AnyAcceptNegotiation
+
+    @extend_schema(
+        operation_id="media_thumbnail",
+        responses=DOWNLOAD_RESPONSES,
+        summary="The attachment's thumbnail (images only)",
+    )
+    def get(self, request, multimedia_id: int):
+        media = visible_multimedia(request.user, multimedia_id)
+        return thumbnail_response(media.thumbnail)

@@ -1,0 +1,213 @@
+"""Shapes of 1:1 messages and inbox rows: the same JSON in the REST API and in frames.
+
+Serializing a message reads ``message.media.all()``: querysets handed to these serializers
+prefetch ``media`` (the selectors do), so a page of messages costs one query for all its media.
+"""
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.serializers import PublicProfileSerializer
+from chats.models import FORWARDED_MANY_TIMES, Message, Multimedia
+from groups.models import GroupMessage
+
+_timestamp = serializers.DateTimeField()
+
+
+def timestamp(value) -> str | None:
+    """An aware datetime as the API writes it (ISO 8601, UTC); None stays None."""
+    return None if value is None else _timestamp.to_representation(value)
+
+
+class MultimediaSerializer(serializers.ModelSerializer):
+    """An attachment's metadata as it appears inside a message."""
+
+    multimedia_id = serializers.IntegerField(source="id", read_only=True)
+    forwarded_from_multimedia_id = serializers.IntegerField(
+        source="forwarded_from_id", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = Multimedia
+        fields = [
+            "multimedia_id",
+            "file_type",
+            "original_name",
+            "size",
+            "width",
+            "height",
+            "uploaded_at",
+            "forwarded_from_multimedia_id",
+        ]
+        read_only_fields = fields
+
+
+class _ChatItemSerializer(serializers.Serializer):
+    """What 1:1 and group messages share: content, forwarding, removal, media, client_id."""
+
+    content = serializers.SerializerMethodField()
+    sent_at = serializers.DateTimeField(read_only=True)
+    delivered_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    read_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    forwarded = serializers.SerializerMethodField()
+    forwarded_many_times = serializers.SerializerMethodField()
+    client_id = serializers.CharField(read_only=True, allow_null=True)
+    removed = serializers.SerializerMethodField()
+    media = serializers.SerializerMethodField()
+
+    def get_content(self, item) -> str:
+        return "" if item.removed_at else item.content
+
+    def get_forwarded(self, item) -> bool:
+        return item.forward_count > 0 or item.forwarded_from_id is not None
+
+    def get_forwarded_many_times(self, item) -> bool:
+        return item.forward_count >= FORWARDED_MANY_TIMES
+
+    def get_removed(self, item) -> bool:
+        return item.removed_at is not None
+
+    @extend_schema_field(MultimediaSerializer(many=True))
+    def get_media(self, item) -> list[dict[str, Any]]:
+        if item.removed_at:
+            return []
+        return MultimediaSerializer(item.media.all(), many=True, context=self.context).data
+
+
+class MessageSerializer(_ChatItemSerializer):
+    """A 1:1 message. Removed messages keep their place but show no content or media."""
+
+    message_id = serializers.IntegerField(source="id", read_only=True)
+    sender_id = serializers.IntegerField(read_only=True)
+    receiver_id = serializers.IntegerField(read_only=True)
+    forwarded_from_message_id = serializers.IntegerField(
+        source="forwarded_from_id", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        fields = [
+            "message_id",
+            "sender_id",
+            "receiver_id",
+            "content",
+            "sent_at",
+            "delivered_at",
+            "read_at",
+            "forwarded_from_message_id",
+            "forwarded",
+            "forwarded_many_times",
+            "client_id",
+            "removed",
+            "media",
+        ]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        return {name: data[name] for name in self.Meta.fields}
+
+
+class GroupMessagePreviewSerializer(_ChatItemSerializer):
+    """A group's last message as the inbox shows it (the group API has the full shape)."""
+
+    group_message_id = serializers.IntegerField(source="id", read_only=True)
+    group_id = serializers.IntegerField(read_only=True)
+    sender_id = serializers.IntegerField(read_only=True)
+    forwarded_from_group_message_id = serializers.IntegerField(
+        source="forwarded_from_id", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        fields = [
+            "group_message_id",
+            "group_id",
+            "sender_id",
+            "content",
+            "sent_at",
+            "delivered_at",
+            "read_at",
+            "forwarded_from_group_message_id",
+            "forwarded",
+            "forwarded_many_times",
+            "client_id",
+            "removed",
+            "media",
+        ]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        return {name: data[name] for name in self.Meta.fields}
+
+
+def message_json(message: Message) -> dict[str, Any]:
+    """The message as frames and REST carry it (``media`` must be prefetched or is queried)."""
+    return dict(MessageSerializer(message).data)
+
+
+class InboxGroupSerializer(serializers.Serializer):
+    group_id = serializers.IntegerField(source="id", read_only=True)
+    group_name = serializers.CharField(source="name", read_only=True)
+
+
+class ChatRowSerializer(serializers.Serializer):
+    """One inbox row: a 1:1 peer (``kind`` "user") or a group (``kind`` "group")."""
+
+    kind = serializers.ChoiceField(choices=["user", "group"], read_only=True)
+    peer = PublicProfileSerializer(read_only=True, allow_null=True)
+    group = InboxGroupSerializer(read_only=True, allow_null=True)
+    last_message = serializers.SerializerMethodField()
+    unread_count = serializers.IntegerField(read_only=True)
+    last_activity_at = serializers.DateTimeField(read_only=True)
+
+    @extend_schema_field(
+        serializers.JSONField(
+            allow_null=True,
+            help_text="A message (kind user) or group message (kind group), or null.",
+        )
+    )
+    def get_last_message(self, row) -> dict[str, Any] | None:
+        item = row.last_message
+        if item is None:
+            return None
+        if isinstance(item, GroupMessage):
+            return GroupMessagePreviewSerializer(item, context=self.context).data
+        return MessageSerializer(item, context=self.context).data
+
+
+class MessageCreateSerializer(serializers.Serializer):
+    """POST messages/: JSON, or multipart with ``files``."""
+
+    receiver_id = serializers.IntegerField(min_value=1)
+    content = serializers.CharField(
+        required=False, allow_blank=True, trim_whitespace=False, default=""
+    )
+    client_id = serializers.CharField(
+        required=False, allow_null=True, allow_blank=False, max_length=64, default=None
+    )
+    files = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=True), required=False, default=list
+    )
+
+
+class ForwardSerializer(serializers.Serializer):
+    receiver_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), allow_empty=False, max_length=50
+    )
+
+
+# POST messages/read/ {with}: "with" is a Python keyword, so the class is built by name.
+ReadSerializer = type(
+    "ReadSerializer",
+    (serializers.Serializer,),
+    {
+        "__module__": __name__,
+        "__doc__": "POST messages/read/: the peer whose messages to me become read.",
+        "with": serializers.IntegerField(min_value=1, help_text="The peer's user_id."),
+    },
+)
+
+
+class ReadResultSerializer(serializers.Serializer):
+    read_count = serializers.IntegerField(help_text="How many messages became read.")
+    message_ids = serializers.ListField(child=serializers.IntegerField())

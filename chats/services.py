@@ -1,0 +1,326 @@
+"""State changes of 1:1 chats: send, forward, receipts and presence. Written once, called by the
+consumer, the REST API and the HTML views alike.
+
+Every change is stored first and pushed after the commit (:func:`whatsapp.realtime.publish`):
+
+- a new message goes out as ``message.new`` to the receiver's sockets and to the sender's
+  sockets other than ``origin_channel`` (the socket that sent it gets ``message.ack`` from
+  the consumer instead);
+- a receipt goes out as ``message.status`` to the sender's and the receiver's sockets (so the
+  receiver's other tabs clear their unread badges too).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import Value, prefetch_related_objects
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.selectors import is_blocked_between
+from chats import selectors
+from chats.models import FORWARDED_MANY_TIMES, Message
+from chats.serializers import message_json, timestamp
+from whatsapp import realtime
+from whatsapp.errors import Blocked, Conflict, DomainError, NotFound
+
+CLIENT_ID_MAX_LENGTH = Message._meta.get_field("client_id").max_length
+# WhatsApp forwards to at most five chats at once, and a message forwarded many times to one.
+MAX_FORWARD_RECEIVERS = 5
+# Receipts name at most this many messages at once.
+MAX_RECEIPT_IDS = 1000
+
+
+def _check_can_message(sender: User, receiver: User) -> None:
+    if not receiver.is_active:
+        raise NotFound("No such user.", field="receiver_id")
+    if receiver.id != sender.id and is_blocked_between(sender.id, receiver.id):
+        raise Blocked("You cannot message this user.")
+
+
+def _check_content(content: str, *, has_media: bool) -> None:
+    limit = settings.MESSAGE_MAX_LENGTH
+    if len(content) > limit:
+        raise DomainError(
+            f"Messages are limited to {limit} characters.", code="too_long", field="content"
+        )
+    if not has_media and not content.strip():
+        raise DomainError("Type a message or attach a file.", code="blank", field="content")
+
+
+def _clean_client_id(client_id: Any) -> str | None:
+    if client_id is None:
+        return None
+    if not isinstance(client_id, str) or not client_id or len(client_id) > CLIENT_ID_MAX_LENGTH:
+        raise DomainError(
+            f"client_id must be a string of 1 to {CLIENT_ID_MAX_LENGTH} characters.",
+            code="invalid",
+            field="client_id",
+        )
+    return client_id
+
+
+def _replay(existing: Message, *, receiver: User, content: str) -> Message:
+    """The stored message for a retried send; a client_id reused for another message is refused."""
+    if existing.receiver_id != receiver.id or existing.content != content:
+        raise Conflict(
+            "This client_id was already used for a different message.",
+            code="client_id_conflict",
+            field="client_id",
+        )
+    prefetch_related_objects([existing], "media")
+    existing.replayed = True
+    return existing
+
+
+def _publish_new(messages: Iterable[Message], *, origin_channel: str | None) -> None:
+    for message in messages:
+        realtime.publish(
+            [message.sender_id, message.receiver_id],
+            {"type": "message.new", "message": message_json(message)},
+            exclude_channel=origin_channel,
+        )
+
+
+def _publish_status(messages: Iterable[Message]) -> None:
+    for message in messages:
+        realtime.publish(
+            [message.sender_id, message.receiver_id],
+            {
+                "type": "message.status",
+                "message_id": message.id,
+                "delivered_at": timestamp(message.delivered_at),
+                "read_at": timestamp(message.read_at),
+            },
+        )
+
+
+def send_message(
+    sender: User,
+    *,
+    receiver: User,
+    content: str,
+    client_id: str | None = None,
+    files: Sequence[Any] = (),
+    origin_channel: str | None = None,
+) -> Message:
+    """Store a 1:1 message and push it; with a known ``client_id``, return the stored one.
+
+    A retried send (same sender and ``client_id``) stores and pushes nothing and returns the
+    first message, marked ``replayed``; even a block made since does not turn the retry into
+    an error. ``files`` are attached through :func:`chats.media.attach_media`; with files the
+    content may be blank. A message to oneself ("Message yourself") is delivered and read at once.
+    """
+    from chats.media import atomic_with_files, attach_media
+
+    content = content or ""
+    files = list(files or ())
+    client_id = _clean_client_id(client_id)
+    if client_id is not None:
+        existing = Message.objects.filter(sender_id=sender.id, client_id=client_id).first()
+        if existing is not None:
+            return _replay(existing, receiver=receiver, content=content)
+    _check_content(content, has_media=bool(files))
+    _check_can_message(sender, receiver)
+    try:
+        with atomic_with_files():
+            now = timezone.now() if receiver.id == sender.id else None
+            message = Message.objects.create(
+                sender=sender,
+                receiver=receiver,
+                content=content,
+                client_id=client_id,
+                delivered_at=now,
+                read_at=now,
+            )
+            if files:
+                attach_media(files, message=message)
+            prefetch_related_objects([message], "media")
+            _publish_new([message], origin_channel=origin_channel)
+    except IntegrityError:
+        # A concurrent retry with the same client_id stored it first.
+        existing = Message.objects.filter(sender_id=sender.id, client_id=client_id).first()
+        if client_id is None or existing is None:
+            raise
+        return _replay(existing, receiver=receiver, content=content)
+    message.replayed = False
+    return message
+
+
+def forward_message(sender: User, *, message: Message, receivers: Sequence[User]) -> list[Message]:
+    """Forward a message ``sender`` can see to each receiver, media included, all or nothing.
+
+    The copies point at ``message`` (forwarded_from) and count the forwards behind them; a
+    message behind five or more shows "Forwarded many times" and, as on WhatsApp, is forwarded
+    to one chat at a time.
+    """
+    from chats.media import atomic_with_files, forward_media
+
+    if message.sender_id != sender.id and message.receiver_id != sender.id:
+        raise NotFound("No such message.")
+    if message.removed_at is not None:
+        raise DomainError("A removed message cannot be forwarded.", code="removed")
+    unique = list({receiver.id: receiver for receiver in receivers}.values())
+    if not unique:
+        raise DomainError("Choose at least one chat.", code="invalid", field="receiver_ids")
+    limit = 1 if message.forward_count >= FORWARDED_MANY_TIMES else MAX_FORWARD_RECEIVERS
+    if len(unique) > limit:
+        raise DomainError(
+            f"This message can be forwarded to at most {limit} chat(s) at a time.",
+            code="forward_limit",
+            field="receiver_ids",
+        )
+    for receiver in unique:
+        _check_can_message(sender, receiver)
+    prefetch_related_objects([message], "media")
+    copies = []
+    with atomic_with_files():
+        for receiver in unique:
+            now = timezone.now() if receiver.id == sender.id else None
+            copy = Message.objects.create(
+                sender=sender,
+                receiver=receiver,
+                content=message.content,
+                forwarded_from=message,
+                forward_count=message.forward_count + 1,
+                delivered_at=now,
+                read_at=now,
+            )
+            forward_media(message, message=copy)
+            copies.append(copy)
+        prefetch_related_objects(copies, "media")
+        _publish_new(copies, origin_channel=None)
+    return copies
+
+
+def _receipt_targets(user: User, message_ids: Iterable[int]) -> list[Message]:
+    ids = set(message_ids)
+    if not ids:
+        return []
+    if len(ids) > MAX_RECEIPT_IDS:
+        raise DomainError(
+            f"At most {MAX_RECEIPT_IDS} message ids at once.", code="invalid", field="message_ids"
+        )
+    rows = list(
+        Message.objects.select_for_update()
+        .filter(id__in=ids, receiver_id=user.id)
+        .only("id", "sender_id", "receiver_id", "delivered_at", "read_at")
+    )
+    if len(rows) != len(ids):
+        raise NotFound("Receipts are only for messages sent to you.", field="message_ids")
+    return rows
+
+
+def mark_delivered(user: User, *, message_ids: Iterable[int]) -> list[Message]:
+    """Record that messages sent to ``user`` reached one of their clients (set once).
+
+    Every id must be a message to ``user`` (else NotFound and nothing changes). Returns the
+    messages that changed; each sender gets ``message.status``.
+    """
+    with transaction.atomic():
+        rows = [m for m in _receipt_targets(user, message_ids) if m.delivered_at is None]
+        if not rows:
+            return []
+        now = timezone.now()
+        Message.objects.filter(id__in=[m.id for m in rows], delivered_at__isnull=True).update(
+            delivered_at=now
+        )
+        for message in rows:
+            message.delivered_at = now
+        _publish_status(rows)
+    return rows
+
+
+def mark_read(user: User, *, message_ids: Iterable[int]) -> list[Message]:
+    """Record that ``user`` read messages sent to them: read_at set once, delivered_at too."""
+    with transaction.atomic():
+        rows = [m for m in _receipt_targets(user, message_ids) if m.read_at is None]
+        if not rows:
+            return []
+        now = timezone.now()
+        Message.objects.filter(id__in=[m.id for m in rows], read_at__isnull=True).update(
+            read_at=now, delivered_at=Coalesce("delivered_at", Value(now))
+        )
+        for message in rows:
+            message.read_at = now
+            message.delivered_at = message.delivered_at or now
+        _publish_status(rows)
+    return rows
+
+
+def mark_chat_read(user: User, *, peer: User) -> list[Message]:
+    """Mark every message from ``peer`` to ``user`` read (and delivered)."""
+    ids = list(
+        Message.objects.filter(
+            receiver_id=user.id, sender_id=peer.id, read_at__isnull=True
+        ).values_list("id", flat=True)
+    )
+    changed: list[Message] = []
+    for start in range(0, len(ids), MAX_RECEIPT_IDS):
+        changed += mark_read(user, message_ids=ids[start : start + MAX_RECEIPT_IDS])
+    return changed
+
+
+def deliver_returned(user: User, messages: Iterable[Message]) -> None:
+    """Mark delivered those of ``messages`` (just handed to ``user``'s client) sent to them.
+
+    History pages, ``sync`` replays and the connect-time push all count as delivery; the
+    in-memory instances are updated so the response already shows it.
+    """
+    pending = {m.id: m for m in messages if m.receiver_id == user.id and m.delivered_at is None}
+    if not pending:
+        return
+    for changed in mark_delivered(user, message_ids=list(pending)):
+        pending[changed.id].delivered_at = changed.delivered_at
+
+
+# --- presence -------------------------------------------------------------------------------
+
+
+def _publish_presence(user: User, *, online: bool) -> None:
+    watchers = selectors.presence_watcher_ids(user)
+    if watchers:
+        realtime.publish(
+            watchers,
+            {
+                "type": "presence",
+                "user_id": user.id,
+                "online": online,
+                "last_seen": timestamp(user.last_seen),
+            },
+        )
+
+
+def user_connected(user: User) -> int:
+    """Count one more open socket of ``user``; the first one tells their contacts "online".
+
+    The count lives in the cache (Redis when ``REDIS_URL`` is set, so it spans processes).
+    Returns the number of open sockets.
+    """
+    key = selectors.presence_key(user.id)
+    cache.add(key, 0, timeout=None)
+    count = cache.incr(key)
+    if count == 1:
+        _publish_presence(user, online=True)
+    return count
+
+
+def user_disconnected(user: User) -> int:
+    """Count one socket of ``user`` fewer; on the last one, record last_seen and say "offline"."""
+    key = selectors.presence_key(user.id)
+    cache.add(key, 1, timeout=None)
+    count = cache.decr(key)
+    if count < 0:  # the cache was flushed while sockets were open
+        cache.set(key, 0, timeout=None)
+        count = 0
+    if count == 0:
+        user.last_seen = timezone.now()
+        User.objects.filter(id=user.id).update(last_seen=user.last_seen)
+        _publish_presence(user, online=False)
+    return count

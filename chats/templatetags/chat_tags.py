@@ -1,0 +1,57 @@
+"""Template helpers of the chat pages: WhatsApp-style times and delivery ticks."""
+
+from datetime import datetime, timedelta
+
+from django import template
+from django.utils import timezone
+from django.utils.dateformat import format as format_date
+
+register = template.Library()
+
+
+@register.filter
+def chat_time(value: datetime | None) -> str:
+    """ "14:03" today, "Yesterday", a weekday within the week, else "25/11/2026" (as WhatsApp)."""
+    if value is None:
+        return ""
+    local = timezone.localtime(value)
+    today = timezone.localdate()
+    day = local.date()
+    if day == today:
+        return format_date(local, "H:i")
+    if day == today - timedelta(days=1):
+        return "Yesterday"
+    if today - day < timedelta(days=7):
+        return format_date(local, "l")
+    return format_date(local, "d/m/Y")
+
+
+@register.filter
+def last_seen(value: datetime | None) -> str:
+    """ "last seen today at 14:03", "last seen yesterday at ...", "last seen 25/11/2026 at ..."."""
+    if value is None:
+        return ""
+    local = timezone.localtime(value)
+    today = timezone.localdate()
+    if local.date() == today:
+        day = "today"
+    elif local.date() == today - timedelta(days=1):
+        day = "yesterday"
+    else:
+        day = format_date(local, "d/m/Y")
+    return f"last seen {day} at {format_date(local, 'H:i')}"
+
+
+@register.filter
+def tick_state(message) -> str:
+    """read, delivered or sent: which ticks an outgoing message shows."""
+    if message.read_at:
+        return "read"
+    if message.delivered_at:
+        return "delivered"
+    return "sent"
+
+
+@register.filter
+def is_outgoing(message, user) -> bool:
+    return message.sender_id == user.id

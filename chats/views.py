@@ -1,0 +1,163 @@
+"""HTML views of 1:1 chats: the app's home (chat list) and an open conversation.
+
+They work without JavaScript (the composer and the forward form post here and redirect);
+static/js/chat.js then takes over sending, receipts, typing and live updates over /ws/.
+"""
+
+from urllib.parse import parse_qs, urlencode, urlparse
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+from rest_framework.request import Request
+
+from accounts.selectors import contacts_of, has_blocked, is_blocked_between
+from chats import selectors, services
+from whatsapp.errors import DomainError, NotFound
+from whatsapp.pagination import NewestFirstCursorPagination
+
+# How many chats the side pane lists (the API pages through all of them).
+SIDEBAR_CHATS = 200
+
+
+class MessageForm(forms.Form):
+    content = forms.CharField(
+        required=False, strip=False, max_length=settings.MESSAGE_MAX_LENGTH, widget=forms.Textarea
+    )
+    client_id = forms.CharField(required=False, max_length=64)
+
+
+class ForwardForm(forms.Form):
+    receiver_ids = forms.TypedMultipleChoiceField(coerce=int, choices=())
+
+    def __init__(self, *args, choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["receiver_ids"].choices = choices
+
+
+def _forward_targets(rows, contacts) -> list:
+    """Whom a message can be forwarded to: recent 1:1 chats first, then the other contacts."""
+    recent = [row.peer for row in rows if row.kind == "user"]
+    seen = {peer.id for peer in recent}
+    others = [c.contact_user for c in contacts if c.contact_user_id not in seen]
+    return [u for u in recent + others if u.is_active]
+
+
+def _peer_or_404(user, user_id: int):
+    try:
+        return selectors.chat_peer(user, user_id)
+    except NotFound as exc:
+        raise Http404(exc.detail) from exc
+
+
+def _sidebar(request, *, active_peer_id: int | None = None) -> dict:
+    rows = selectors.chats_for(request.user)[:SIDEBAR_CHATS]
+    contacts = list(contacts_of(request.user))
+    return {
+        "nav_active": "chats",
+        "chat_rows": rows,
+        "active_peer_id": active_peer_id,
+        "contacts": contacts,
+        "forward_targets": _forward_targets(rows, contacts),
+        "newest_message_id": max(
+            (row.last_message.id for row in rows if row.kind == "user" and row.last_message),
+            default=0,
+        ),
+    }
+
+
+@login_required
+def home(request):
+    """The app: the chat list in the side pane, nothing open yet."""
+    return render(request, "chats/home.html", _sidebar(request))
+
+
+def _history_page(request, peer) -> tuple[list, str | None, str | None]:
+    """The newest page (or the one ``?cursor=`` names), oldest first, with the older page's URLs.
+
+    Returns the messages, the no-JS link to older messages and the REST URL chat.js fetches.
+    """
+    paginator = NewestFirstCursorPagination()
+    page = paginator.paginate_queryset(selectors.conversation(request.user, peer), Request(request))
+    services.deliver_returned(request.user, page)
+    older_link = older_api = None
+    next_link = paginator.get_next_link()
+    if next_link:
+        cursor = parse_qs(urlparse(next_link).query).get("cursor", [""])[0]
+        older_link = "?" + urlencode({"cursor": cursor})
+        older_api = (
+            reverse("chats_api:message_list") + "?" + urlencode({"with": peer.id, "cursor": cursor})
+        )
+    return list(reversed(page)), older_link, older_api
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def conversation(request, user_id: int):
+    """The open 1:1 chat with ``user_id``; POST sends through the same service as the API."""
+    peer = _peer_or_404(request.user, user_id)
+    form = MessageForm(request.POST or None)
+    status_code = 200
+    if request.method == "POST":
+        status_code = 400
+        if form.is_valid():
+            try:
+                services.send_message(
+                    request.user,
+                    receiver=peer,
+                    content=form.cleaned_data["content"],
+                    client_id=form.cleaned_data["client_id"] or None,
+                    files=request.FILES.getlist("files"),
+                )
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.detail)
+                status_code = exc.status_code
+            else:
+                return redirect("chats:conversation", user_id=peer.id)
+    messages, older_link, older_api = _history_page(request, peer)
+    context = _sidebar(request, active_peer_id=peer.id) | {
+        "peer": peer,
+        "form": form,
+        "history": messages,
+        "older_link": older_link,
+        "older_api": older_api,
+        "presence": selectors.presence_of(request.user, peer),
+        "i_blocked": has_blocked(request.user.id, peer.id),
+        "blocked": is_blocked_between(request.user.id, peer.id),
+        "max_length": settings.MESSAGE_MAX_LENGTH,
+    }
+    return render(request, "chats/conversation.html", context, status=status_code)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def forward(request, message_id: int):
+    """Choose chats to forward a message to (the no-JS path of the forward dialog)."""
+    try:
+        message = selectors.visible_message(request.user, message_id)
+    except NotFound as exc:
+        raise Http404(exc.detail) from exc
+    targets = _sidebar(request)["forward_targets"]
+    form = ForwardForm(request.POST or None, choices=[(u.id, u.display_name) for u in targets])
+    peer_id = message.receiver_id if message.sender_id == request.user.id else message.sender_id
+    if request.method == "POST" and form.is_valid():
+        try:
+            receivers = selectors.message_receivers(request.user, form.cleaned_data["receiver_ids"])
+            copies = services.forward_message(request.user, message=message, receivers=receivers)
+        except DomainError as exc:
+            form.add_error(None, exc.detail)
+        else:
+            target = copies[0].receiver_id if len(copies) == 1 else peer_id
+            return redirect("chats:conversation", user_id=target)
+    context = {
+        "nav_active": "chats",
+        "message": message,
+        "form": form,
+        "targets": targets,
+        "back_url": reverse("chats:conversation", args=[peer_id]),
+    }
+    return render(request, "chats/forward.html", context, status=400 if form.errors else 200)

@@ -1,0 +1,112 @@
+"""WebSocket side of groups: send, receipts, channel-group subscriptions and sync replay.
+
+On connect a socket joins ``chatgroup.<id>`` for each group of its user (one query), so one
+channel-layer call per message reaches every member; then the group messages still waiting
+for delivery to this user are pushed (and marked delivered). ``sync`` replays group messages
+through :func:`sync_group_messages`. The ``typing`` and ``sync`` frame types belong to chats,
+which calls :func:`groups.services.relay_group_typing` for ``typing`` with a ``group_id``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from channels.db import database_sync_to_async
+
+from accounts.models import User
+from groups import selectors, services
+from groups.models import Group
+from groups.serializers import group_message_json
+from whatsapp.errors import DomainError, NotFound
+from whatsapp.frames import frame, on_connect, sync_source
+
+# At most this many waiting group messages are pushed on connect; `sync` fetches the rest.
+CONNECT_PUSH_LIMIT = 200
+
+
+def _int_field(data: dict[str, Any], name: str) -> int:
+    value = data.get(name)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise DomainError(f"{name} must be a positive integer.", code="invalid", field=name)
+    return value
+
+
+def _ids_field(data: dict[str, Any]) -> list[Any]:
+    value = data.get("group_message_ids")
+    if not isinstance(value, list):
+        raise DomainError(
+            "group_message_ids must be a list.", code="invalid", field="group_message_ids"
+        )
+    return value
+
+
+def _new_frame(message) -> dict[str, Any]:
+    return {"type": "group_message.new", "group_message": group_message_json(message)}
+
+
+def _send(
+    user: User, group_id: int, content: str, client_id: str | None, origin_channel: str
+) -> dict[str, Any]:
+    group = Group.objects.only("id").filter(id=group_id).first()
+    if group is None:
+        raise NotFound("No such group.")
+    message = services.send_group_message(
+        user, group=group, content=content, client_id=client_id, origin_channel=origin_channel
+    )
+    return group_message_json(message)
+
+
+@frame("group_message.send", required=("group_id", "content"))
+async def group_message_send(consumer, data: dict[str, Any]) -> None:
+    group_id = _int_field(data, "group_id")
+    content = data["content"]
+    if not isinstance(content, str):
+        raise DomainError("content must be a string.", code="invalid", field="content")
+    client_id = data.get("client_id")
+    if isinstance(client_id, int) and not isinstance(client_id, bool):
+        client_id = str(client_id)
+    payload = await database_sync_to_async(_send)(
+        consumer.user, group_id, content, client_id, consumer.channel_name
+    )
+    await consumer.send_json(
+        {"type": "group_message.ack", "client_id": data.get("client_id"), "group_message": payload}
+    )
+
+
+@frame("group_message.delivered", required=("group_message_ids",))
+async def group_message_delivered(consumer, data: dict[str, Any]) -> None:
+    await database_sync_to_async(services.mark_group_messages_delivered)(
+        consumer.user, message_ids=_ids_field(data)
+    )
+
+
+@frame("group_message.read", required=("group_message_ids",))
+async def group_message_read(consumer, data: dict[str, Any]) -> None:
+    await database_sync_to_async(services.mark_group_messages_read)(
+        consumer.user, message_ids=_ids_field(data)
+    )
+
+
+def _waiting_frames(user: User) -> list[dict[str, Any]]:
+    messages = list(selectors.undelivered_group_messages(user)[:CONNECT_PUSH_LIMIT])
+    frames = [_new_frame(message) for message in messages]
+    services.deliver_returned(user, messages)
+    return frames
+
+
+@on_connect
+async def join_group_channels(consumer) -> None:
+    group_ids = await database_sync_to_async(selectors.member_group_ids)(consumer.user.id)
+    for group_id in group_ids:
+        await consumer.join(services.group_channel(group_id))
+    if group_ids:
+        for waiting in await database_sync_to_async(_waiting_frames)(consumer.user):
+            await consumer.send_json(waiting)
+
+
+@sync_source("after_group_message_id")
+def sync_group_messages(user: User, after_id: int, limit: int) -> list[tuple[int, dict[str, Any]]]:
+    """Up to ``limit`` group messages ``user`` may see after ``after_id``, marked delivered."""
+    messages = list(selectors.group_messages_after(user, after_id)[:limit])
+    services.deliver_returned(user, messages)
+    return [(message.id, _new_frame(message)) for message in messages]

@@ -1,0 +1,195 @@
+"""Reads of groups with the visibility rules applied.
+
+A group and everything in it is visible only to its current members; anyone else (strangers,
+and people who left or were removed) gets :class:`whatsapp.errors.NotFound`, never a hint that
+it exists. A member sees the messages sent since they (last) joined, as on WhatsApp.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from accounts.models import User
+from accounts.selectors import active_users, contacts_of
+from groups.models import Group, GroupMember, GroupMessage, GroupMessageReceipt
+from whatsapp.errors import Forbidden, NotFound
+
+
+def groups_for(user: User) -> QuerySet[Group]:
+    """The groups ``user`` is a member of, annotated with ``member_count``, ``is_admin`` and
+    ``joined_at`` (when ``user`` joined)."""
+    mine = GroupMember.objects.filter(group_id=OuterRef("pk"), user_id=user.id)
+    return (
+        Group.objects.filter(Exists(mine))
+        .annotate(
+            member_count=Count("memberships", distinct=True),
+            is_admin=Exists(mine.filter(is_admin=True)),
+            joined_at=Subquery(mine.values("added_at")[:1]),
+        )
+        .order_by("name", "id")
+    )
+
+
+def group_for_member(user: User, group_id: int) -> Group:
+    """One group ``user`` is a member of; NotFound for every other id."""
+    group = groups_for(user).filter(id=group_id).first()
+    if group is None:
+        raise NotFound("No such group.")
+    return group
+
+
+def group_for_admin(user: User, group_id: int) -> Group:
+    """A group ``user`` administers: NotFound for non-members, Forbidden for other members."""
+    group = group_for_member(user, group_id)
+    if not group.is_admin:
+        raise Forbidden("Only group admins can do this.", code="not_group_admin")
+    return group
+
+
+def groups_administered_by(user: User) -> QuerySet[Group]:
+    return groups_for(user).filter(is_admin=True)
+
+
+def group_members(group: Group) -> QuerySet[GroupMember]:
+    """The members, longest-standing first, with their users loaded."""
+    return (
+        GroupMember.objects.filter(group_id=group.id)
+        .select_related("user")
+        .order_by("added_at", "id")
+    )
+
+
+def addable_contacts(user: User, group: Group) -> list[User]:
+    """``user``'s contacts who are not members of the group yet (for the add-member form)."""
+    members = GroupMember.objects.filter(group_id=group.id).values("user_id")
+    return [
+        contact.contact_user
+        for contact in contacts_of(user).exclude(contact_user_id__in=members)
+        if not contact.is_blocked and contact.contact_user.is_active
+    ]
+
+
+def users_by_ids(ids: list[int], *, field: str) -> list[User]:
+    """The active users with these ids, in one query; NotFound (on ``field``) if any is missing."""
+    unique = set(ids)
+    users = list(active_users().filter(id__in=unique))
+    if len(users) != len(unique):
+        raise NotFound("No such user.", field=field)
+    return users
+
+
+def _visible_messages(user: User) -> QuerySet[GroupMessage]:
+    """Messages of the groups ``user`` is in now, sent since they joined."""
+    return GroupMessage.objects.filter(
+        group__memberships__user_id=user.id,
+        sent_at__gte=F("group__memberships__added_at"),
+    )
+
+
+def group_history(user: User, group: Group) -> QuerySet[GroupMessage]:
+    """The group's messages ``user`` may read, newest first, sender and media loaded.
+
+    ``group`` comes from :func:`group_for_member` (its ``joined_at`` bounds the history).
+    """
+    joined_at = getattr(group, "joined_at", None)
+    if joined_at is None:
+        joined_at = group_for_member(user, group.id).joined_at
+    return (
+        GroupMessage.objects.filter(group_id=group.id, sent_at__gte=joined_at)
+        .select_related("sender")
+        .prefetch_related("media")
+        .order_by("-id")
+    )
+
+
+def visible_group_message(user: User, group_id: int, group_message_id: int) -> GroupMessage:
+    """One message of a group ``user`` is in, sent since they joined; NotFound otherwise."""
+    message = (
+        _visible_messages(user)
+        .filter(group_id=group_id, id=group_message_id)
+        .select_related("sender")
+        .prefetch_related("media")
+        .first()
+    )
+    if message is None:
+        raise NotFound("No such message.")
+    return message
+
+
+def group_messages_after(user: User, after_id: int) -> QuerySet[GroupMessage]:
+    """Every group message ``user`` may see with an id above ``after_id``, oldest first.
+
+    Only groups they are a member of now, and only what was sent since they joined.
+    """
+    return (
+        _visible_messages(user)
+        .filter(id__gt=after_id)
+        .select_related("sender")
+        .prefetch_related("media")
+        .order_by("id")
+    )
+
+
+def undelivered_group_messages(user: User, after_id: int = 0) -> QuerySet[GroupMessage]:
+    """Group messages waiting for delivery to ``user`` (their receipt has no delivered_at)."""
+    pending = GroupMessageReceipt.objects.filter(
+        group_message_id=OuterRef("pk"), user_id=user.id, delivered_at__isnull=True
+    )
+    return (
+        _visible_messages(user)
+        .filter(Exists(pending), id__gt=after_id)
+        .select_related("sender")
+        .prefetch_related("media")
+        .order_by("id")
+    )
+
+
+def message_receipts(user: User, message: GroupMessage) -> QuerySet[GroupMessageReceipt]:
+    """Per-member receipts of ``user``'s own message ("Message info"); Forbidden for others'.
+
+    ``message`` comes from :func:`visible_group_message`. Members who left before receiving
+    or reading it are not listed.
+    """
+    if message.sender_id != user.id:
+        raise Forbidden("Only the sender can see who received and read a message.")
+    return (
+        GroupMessageReceipt.objects.filter(group_message_id=message.id)
+        .select_related("user")
+        .order_by(F("read_at").desc(nulls_last=True), F("delivered_at").desc(nulls_last=True), "id")
+    )
+
+
+def member_group_ids(user_id: int) -> list[int]:
+    """Ids of the groups a user is a member of (which channel groups their sockets join)."""
+    return list(GroupMember.objects.filter(user_id=user_id).values_list("group_id", flat=True))
+
+
+def group_chats_for(user: User) -> QuerySet[Group]:
+    """``user``'s groups for a chat list: ``unread_count`` and ``last_message_at`` annotated.
+
+    Newest activity first (a group without messages counts from when ``user`` joined).
+    """
+    mine = GroupMember.objects.filter(group_id=OuterRef("pk"), user_id=user.id)
+    unread = (
+        GroupMessageReceipt.objects.filter(
+            user_id=user.id, read_at__isnull=True, group_message__group_id=OuterRef("pk")
+        )
+        .order_by()
+        .values("user_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    newest = GroupMessage.objects.filter(
+        group_id=OuterRef("pk"), sent_at__gte=OuterRef("joined_at")
+    ).order_by("-id")
+    return (
+        Group.objects.filter(Exists(mine))
+        .annotate(joined_at=Subquery(mine.values("added_at")[:1]))
+        .annotate(
+            unread_count=Coalesce(Subquery(unread[:1]), 0),
+            last_message_at=Subquery(newest.values("sent_at")[:1]),
+        )
+        .annotate(activity_at=Coalesce("last_message_at", "joined_at"))
+        .order_by(F("activity_at").desc(), "-id")
+    )

@@ -1,0 +1,541 @@
+"""State changes of groups: membership, messages, per-member receipts and typing.
+
+Written once, called by the consumer (groups.frames), the REST API and the HTML views alike.
+
+Fan-out. Every open socket of a member is subscribed to the channel-layer group
+``chatgroup.<group_id>`` (groups.frames joins them on connect; adding, removing and leaving
+(un)subscribe the member's open sockets live). A group message therefore reaches every member
+with ONE channel-layer call, whatever the group's size. The socket that sent it gets
+``group_message.ack`` from the consumer instead of ``group_message.new``; the sender's other
+sockets get ``group_message.new`` like everyone else.
+
+Receipts. Sending stores one ``GroupMessageReceipt`` per other member with a single
+``INSERT ... SELECT``; delivered / read marks update many receipts in one ``UPDATE``, and the
+group-wide ``delivered_at`` / ``read_at`` of the seed (set once every other member has) are
+recomputed with set-based ``UPDATE ... WHERE NOT EXISTS (pending receipt)``. The database work
+per message is a constant number of queries, not one per member. The sender gets
+``group_message.status`` when a group-wide value changes.
+
+Membership. Admins add people from their own contacts (never someone who blocked them or whom
+they blocked), remove members and promote or demote admins; anyone may leave. Leaving or being
+removed deletes the membership row: the group and its messages are then NotFound for that
+user, their sockets are unsubscribed, and their receipts still pending are dropped so the
+group-wide ticks can complete without them. When the last admin leaves, the longest-standing
+member becomes admin, as on WhatsApp. A group whose last member left stays in the database
+(staff can still moderate it in the admin) but is visible to nobody.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, OuterRef, Q, Value, prefetch_related_objects
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from accounts.models import Contact, User
+from accounts.selectors import blocked_user_ids
+from chats.serializers import FORWARDED_MANY_TIMES, timestamp
+from chats.services import MAX_FORWARD_RECEIVERS, MAX_RECEIPT_IDS, _check_content, _clean_client_id
+from groups.models import Group, GroupMember, GroupMessage, GroupMessageReceipt
+from groups.serializers import group_message_json
+from whatsapp import realtime
+from whatsapp.errors import Blocked, Conflict, DomainError, Forbidden, NotFound
+
+GROUP_NAME_MAX_LENGTH = Group._meta.get_field("name").max_length
+
+
+def group_channel(group_id: int) -> str:
+    """The channel-layer group every open socket of every member of the group is in."""
+    return f"chatgroup.{group_id}"
+
+
+def max_group_members() -> int:
+    return int(settings.GROUP_MAX_MEMBERS)
+
+
+# --- checks ---------------------------------------------------------------------------------
+
+
+def _membership(user: User, group_id: int) -> GroupMember:
+    """``user``'s membership of the group; NotFound when they are not a member (now)."""
+    membership = GroupMember.objects.filter(group_id=group_id, user_id=user.id).first()
+    if membership is None:
+        raise NotFound("No such group.")
+    return membership
+
+
+def _admin_membership(user: User, group_id: int) -> GroupMember:
+    membership = _membership(user, group_id)
+    if not membership.is_admin:
+        raise Forbidden("Only group admins can do this.", code="not_group_admin")
+    return membership
+
+
+def _clean_name(name: Any) -> str:
+    name = (name or "").strip() if isinstance(name, str) else ""
+    if not name:
+        raise DomainError("Enter a group name.", code="blank", field="group_name")
+    if len(name) > GROUP_NAME_MAX_LENGTH:
+        raise DomainError(
+            f"Group names are limited to {GROUP_NAME_MAX_LENGTH} characters.",
+            code="too_long",
+            field="group_name",
+        )
+    return name
+
+
+def _unique_users(users: Iterable[User], *, excluding: User | None = None) -> list[User]:
+    unique = {user.id: user for user in users}
+    if excluding is not None:
+        unique.pop(excluding.id, None)
+    return list(unique.values())
+
+
+def _check_addable(adder: User, users: Sequence[User], *, field: str) -> None:
+    """Only active users from ``adder``'s contacts, with no block either way, can be added."""
+    if not users:
+        return
+    if any(not user.is_active for user in users):
+        raise NotFound("No such user.", field=field)
+    ids = {user.id for user in users}
+    contacts = set(
+        Contact.objects.filter(user_id=adder.id, contact_user_id__in=ids).values_list(
+            "contact_user_id", flat=True
+        )
+    )
+    if ids - contacts:
+        raise DomainError(
+            "You can only add people from your contacts.", code="not_a_contact", field=field
+        )
+    if ids & blocked_user_ids(adder.id):
+        raise Blocked("This user can't be added to your groups.")
+
+
+def _check_capacity(total: int) -> None:
+    limit = max_group_members()
+    if total > limit:
+        raise DomainError(
+            f"A group can have at most {limit} members.", code="group_full", field="user_id"
+        )
+
+
+def _subscribe(user_ids: Iterable[int], group_id: int) -> None:
+    for user_id in user_ids:
+        realtime.add_user_to_group(user_id, group_channel(group_id))
+
+
+# --- groups and members ---------------------------------------------------------------------
+
+
+def create_group(creator: User, *, name: str, members: Sequence[User] = ()) -> Group:
+    """Create a group with ``creator`` as its admin and ``members`` (from their contacts)."""
+    name = _clean_name(name)
+    members = _unique_users(members, excluding=creator)
+    _check_addable(creator, members, field="member_ids")
+    _check_capacity(1 + len(members))
+    with transaction.atomic():
+        group = Group.objects.create(name=name, created_by=creator)
+        GroupMember.objects.bulk_create(
+            [GroupMember(group=group, user=creator, is_admin=True)]
+            + [GroupMember(group=group, user=user) for user in members]
+        )
+        _subscribe([creator.id] + [user.id for user in members], group.id)
+    return group
+
+
+def rename_group(user: User, *, group: Group, name: str) -> Group:
+    """Change the group's name (admins only)."""
+    name = _clean_name(name)
+    with transaction.atomic():
+        _admin_membership(user, group.id)
+        Group.objects.filter(id=group.id).update(name=name)
+        group.name = name
+    return group
+
+
+def delete_group(user: User, *, group: Group) -> None:
+    """Delete the group with its messages and receipts (admins only)."""
+    channel = group_channel(group.id)
+    with transaction.atomic():
+        _admin_membership(user, group.id)
+        group.delete()
+        # One call unsubscribes every open socket of every member.
+        realtime.publish_to_group(channel, {"type": "_unsubscribe", "group": channel})
+
+
+def add_group_members(user: User, *, group: Group, users: Sequence[User]) -> list[GroupMember]:
+    """Add people from ``user``'s contacts to the group (admins only, up to the member limit)."""
+    users = _unique_users(users)
+    if not users:
+        raise DomainError("Choose someone to add.", code="invalid", field="user_id")
+    with transaction.atomic():
+        # Lock the group row so concurrent adds cannot together pass the member limit.
+        if not Group.objects.select_for_update().filter(id=group.id).exists():
+            raise NotFound("No such group.")
+        _admin_membership(user, group.id)
+        ids = [member.id for member in users]
+        if GroupMember.objects.filter(group_id=group.id, user_id__in=ids).exists():
+            raise DomainError(
+                "Already a member of this group.", code="already_member", field="user_id"
+            )
+        _check_addable(user, users, field="user_id")
+        _check_capacity(GroupMember.objects.filter(group_id=group.id).count() + len(users))
+        memberships = GroupMember.objects.bulk_create(
+            [GroupMember(group=group, user=member) for member in users]
+        )
+        _subscribe(ids, group.id)
+    return memberships
+
+
+def add_group_member(user: User, *, group: Group, member: User) -> GroupMember:
+    """Add one person from ``user``'s contacts to the group (admins only)."""
+    membership = add_group_members(user, group=group, users=[member])[0]
+    if membership.pk is None:  # backends that return no ids from bulk_create
+        membership = GroupMember.objects.get(group_id=group.id, user_id=member.id)
+    return membership
+
+
+def set_group_admin(user: User, *, group: Group, member: User, is_admin: bool) -> GroupMember:
+    """Promote ``member`` to admin or demote them (admins only; a group keeps one admin)."""
+    with transaction.atomic():
+        _admin_membership(user, group.id)
+        membership = (
+            GroupMember.objects.select_related("user")
+            .filter(group_id=group.id, user_id=member.id)
+            .first()
+        )
+        if membership is None:
+            raise NotFound("Not a member of this group.", field="user_id")
+        if membership.is_admin == is_admin:
+            return membership
+        if (
+            not is_admin
+            and not GroupMember.objects.filter(group_id=group.id, is_admin=True)
+            .exclude(id=membership.id)
+            .exists()
+        ):
+            raise DomainError(
+                "A group needs at least one admin.", code="last_admin", field="is_admin"
+            )
+        membership.is_admin = is_admin
+        membership.save(update_fields=["is_admin"])
+    return membership
+
+
+def remove_group_member(user: User, *, group: Group, member: User) -> None:
+    """Remove ``member`` from the group (admins only); removing oneself is leaving."""
+    if member.id == user.id:
+        leave_group(user, group=group)
+        return
+    with transaction.atomic():
+        _admin_membership(user, group.id)
+        membership = GroupMember.objects.filter(group_id=group.id, user_id=member.id).first()
+        if membership is None:
+            raise NotFound("Not a member of this group.", field="user_id")
+        _drop_member(membership)
+
+
+def leave_group(user: User, *, group: Group) -> None:
+    """Leave the group; the last admin leaving hands admin to the longest-standing member."""
+    with transaction.atomic():
+        membership = _membership(user, group.id)
+        _drop_member(membership)
+        if (
+            membership.is_admin
+            and not GroupMember.objects.filter(group_id=group.id, is_admin=True).exists()
+        ):
+            successor = (
+                GroupMember.objects.filter(group_id=group.id).order_by("added_at", "id").first()
+            )
+            if successor is not None:
+                GroupMember.objects.filter(id=successor.id).update(is_admin=True)
+
+
+def _drop_member(membership: GroupMember) -> None:
+    """Delete a membership, unsubscribe the user's sockets and settle what waited on them."""
+    group_id, user_id = membership.group_id, membership.user_id
+    membership.delete()
+    realtime.remove_user_from_group(user_id, group_channel(group_id))
+    pending = GroupMessageReceipt.objects.filter(
+        user_id=user_id, group_message__group_id=group_id, read_at__isnull=True
+    )
+    message_ids = list(pending.values_list("group_message_id", flat=True))
+    pending.delete()
+    now = timezone.now()
+    for start in range(0, len(message_ids), MAX_RECEIPT_IDS):
+        _complete_group_wide(message_ids[start : start + MAX_RECEIPT_IDS], now)
+
+
+# --- messages -------------------------------------------------------------------------------
+
+
+def _create_receipts(message: GroupMessage) -> None:
+    """One receipt per other member, in a single statement whatever the group's size."""
+    receipts = GroupMessageReceipt._meta.db_table
+    members = GroupMember._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {receipts} (group_message_id, user_id) "  # noqa: S608 - table names only
+            f"SELECT %s, user_id FROM {members} WHERE group_id = %s AND user_id <> %s",
+            [message.id, message.group_id, message.sender_id],
+        )
+
+
+def _publish_new(messages: Iterable[GroupMessage], *, origin_channel: str | None) -> None:
+    for message in messages:
+        realtime.publish_to_group(
+            group_channel(message.group_id),
+            {"type": "group_message.new", "group_message": group_message_json(message)},
+            exclude_channel=origin_channel,
+        )
+
+
+def _replay(existing: GroupMessage, *, group: Group, content: str) -> GroupMessage:
+    """The stored message for a retried send; a client_id reused for another message is refused."""
+    if existing.group_id != group.id or existing.content != content:
+        raise Conflict(
+            "This client_id was already used for a different message.",
+            code="client_id_conflict",
+            field="client_id",
+        )
+    prefetch_related_objects([existing], "media")
+    existing.replayed = True
+    return existing
+
+
+def send_group_message(
+    sender: User,
+    *,
+    group: Group,
+    content: str,
+    client_id: str | None = None,
+    files: Sequence[Any] = (),
+    origin_channel: str | None = None,
+) -> GroupMessage:
+    """Store a message in a group ``sender`` is a member of and push it to every member.
+
+    A retried send (same sender and ``client_id``) stores and pushes nothing and returns the
+    first message, marked ``replayed``. ``files`` are attached through
+    :func:`chats.media.attach_media`; with files the content may be blank. ``origin_channel``
+    (the sending socket) gets no ``group_message.new``: the consumer answers it with an ack.
+    """
+    from chats.media import atomic_with_files, attach_media
+
+    content = content or ""
+    files = list(files or ())
+    client_id = _clean_client_id(client_id)
+    _membership(sender, group.id)
+    if client_id is not None:
+        existing = GroupMessage.objects.filter(sender_id=sender.id, client_id=client_id).first()
+        if existing is not None:
+            return _replay(existing, group=group, content=content)
+    _check_content(content, has_media=bool(files))
+    try:
+        with atomic_with_files():
+            message = GroupMessage.objects.create(
+                group=group, sender=sender, content=content, client_id=client_id
+            )
+            _create_receipts(message)
+            if files:
+                attach_media(files, group_message=message)
+            prefetch_related_objects([message], "media")
+            _publish_new([message], origin_channel=origin_channel)
+    except IntegrityError:
+        # A concurrent retry with the same client_id stored it first.
+        existing = GroupMessage.objects.filter(sender_id=sender.id, client_id=client_id).first()
+        if client_id is None or existing is None:
+            raise
+        return _replay(existing, group=group, content=content)
+    message.replayed = False
+    return message
+
+
+def forward_group_message(
+    sender: User, *, message: GroupMessage, groups: Sequence[Group]
+) -> list[GroupMessage]:
+    """Forward a group message ``sender`` can see into groups they are a member of.
+
+    The copies point at ``message`` (forwarded_from_group_message_id) and carry its media;
+    all or nothing. As on WhatsApp, at most five chats at a time, and one for a message
+    already forwarded many times.
+    """
+    from chats.media import atomic_with_files, forward_media
+    from groups.selectors import visible_group_message
+
+    message = visible_group_message(sender, message.group_id, message.id)
+    if message.removed_at is not None:
+        raise DomainError("A removed message cannot be forwarded.", code="removed")
+    targets = list({group.id: group for group in groups}.values())
+    if not targets:
+        raise DomainError("Choose at least one group.", code="invalid", field="group_ids")
+    limit = 1 if message.forward_count >= FORWARDED_MANY_TIMES else MAX_FORWARD_RECEIVERS
+    if len(targets) > limit:
+        raise DomainError(
+            f"This message can be forwarded to at most {limit} chat(s) at a time.",
+            code="forward_limit",
+            field="group_ids",
+        )
+    member_of = set(
+        GroupMember.objects.filter(
+            user_id=sender.id, group_id__in=[group.id for group in targets]
+        ).values_list("group_id", flat=True)
+    )
+    if len(member_of) != len(targets):
+        raise NotFound("No such group.", field="group_ids")
+    copies = []
+    with atomic_with_files():
+        for group in targets:
+            copy = GroupMessage.objects.create(
+                group=group,
+                sender=sender,
+                content=message.content,
+                forwarded_from=message,
+                forward_count=message.forward_count + 1,
+            )
+            _create_receipts(copy)
+            forward_media(message, group_message=copy)
+            copies.append(copy)
+        prefetch_related_objects(copies, "media")
+        _publish_new(copies, origin_channel=None)
+    return copies
+
+
+def remove_group_messages(staff: User, *, message_ids: Iterable[int]) -> int:
+    """Hide messages for everyone (staff moderation): content and media no longer shown."""
+    if not staff.is_staff:
+        raise Forbidden("Only staff can remove messages.")
+    return GroupMessage.objects.filter(id__in=list(message_ids), removed_at__isnull=True).update(
+        removed_at=timezone.now()
+    )
+
+
+# --- receipts -------------------------------------------------------------------------------
+
+
+def _clean_ids(message_ids: Iterable[Any]) -> list[int]:
+    ids = list(message_ids)
+    if any(not isinstance(i, int) or isinstance(i, bool) for i in ids):
+        raise DomainError(
+            "group_message_ids must be a list of integers.",
+            code="invalid",
+            field="group_message_ids",
+        )
+    ids = sorted(set(ids))
+    if len(ids) > MAX_RECEIPT_IDS:
+        raise DomainError(
+            f"At most {MAX_RECEIPT_IDS} message ids at once.",
+            code="invalid",
+            field="group_message_ids",
+        )
+    return ids
+
+
+def _complete_group_wide(message_ids: Sequence[int], now) -> list[GroupMessage]:
+    """Set the group-wide delivered_at / read_at of those messages every other member has.
+
+    Constant work whatever the group size: two set-based UPDATEs and one SELECT. Messages
+    whose value changed now (exactly ``now``) are pushed to their senders as
+    ``group_message.status``. A message nobody else is left to receive keeps null.
+    """
+    if not message_ids:
+        return []
+    scope = GroupMessage.objects.filter(id__in=message_ids)
+    receipts = GroupMessageReceipt.objects.filter(group_message_id=OuterRef("pk"))
+    scope.filter(
+        Exists(receipts), ~Exists(receipts.filter(delivered_at__isnull=True)),
+        delivered_at__isnull=True,
+    ).update(delivered_at=now)
+    scope.filter(
+        Exists(receipts), ~Exists(receipts.filter(read_at__isnull=True)), read_at__isnull=True
+    ).update(read_at=now)
+    changed = list(
+        scope.filter(Q(delivered_at=now) | Q(read_at=now)).only(
+            "id", "group_id", "sender_id", "delivered_at", "read_at"
+        )
+    )
+    for message in changed:
+        realtime.publish(
+            [message.sender_id],
+            {
+                "type": "group_message.status",
+                "group_message_id": message.id,
+                "group_id": message.group_id,
+                "delivered_at": timestamp(message.delivered_at),
+                "read_at": timestamp(message.read_at),
+            },
+        )
+    return changed
+
+
+def _mark(user: User, message_ids: Sequence[int], *, read: bool) -> int:
+    if not message_ids:
+        return 0
+    now = timezone.now()
+    with transaction.atomic():
+        # Only the user's own receipts: ids of messages they may not see (or sent) match none.
+        mine = GroupMessageReceipt.objects.filter(user_id=user.id, group_message_id__in=message_ids)
+        if read:
+            count = mine.filter(read_at__isnull=True).update(
+                read_at=now, delivered_at=Coalesce("delivered_at", Value(now))
+            )
+        else:
+            count = mine.filter(delivered_at__isnull=True).update(delivered_at=now)
+        if count:
+            _complete_group_wide(message_ids, now)
+    return count
+
+
+def mark_group_messages_delivered(user: User, *, message_ids: Iterable[Any]) -> int:
+    """Record that these group messages reached one of ``user``'s clients; returns how many.
+
+    Ids ``user`` has no receipt for (their own messages, or ones they may not see) are ignored.
+    """
+    return _mark(user, _clean_ids(message_ids), read=False)
+
+
+def mark_group_messages_read(user: User, *, message_ids: Iterable[Any]) -> int:
+    """Record that ``user`` read these group messages (delivered too); returns how many."""
+    return _mark(user, _clean_ids(message_ids), read=True)
+
+
+def mark_group_read(user: User, *, group: Group) -> int:
+    """Mark every message of the group read for ``user``; returns how many became read."""
+    _membership(user, group.id)
+    ids = list(
+        GroupMessageReceipt.objects.filter(
+            user_id=user.id, read_at__isnull=True, group_message__group_id=group.id
+        )
+        .order_by("group_message_id")
+        .values_list("group_message_id", flat=True)
+    )
+    return sum(
+        _mark(user, ids[start : start + MAX_RECEIPT_IDS], read=True)
+        for start in range(0, len(ids), MAX_RECEIPT_IDS)
+    )
+
+
+def deliver_returned(user: User, messages: Iterable[GroupMessage]) -> int:
+    """Mark delivered the group messages just handed to ``user``'s client (history, sync)."""
+    ids = [m.id for m in messages if m.sender_id != user.id and m.delivered_at is None]
+    return sum(
+        _mark(user, ids[start : start + MAX_RECEIPT_IDS], read=False)
+        for start in range(0, len(ids), MAX_RECEIPT_IDS)
+    )
+
+
+# --- typing ---------------------------------------------------------------------------------
+
+
+def relay_group_typing(user: User, *, group_id: int) -> None:
+    """Tell the group's members ``user`` is typing (one channel-layer call); NotFound if not one.
+
+    The typist's own sockets get the frame too; clients ignore their own ``user_id``.
+    """
+    _membership(user, group_id)
+    realtime.publish_to_group(
+        group_channel(group_id), {"type": "typing", "user_id": user.id, "group_id": group_id}
+    )

@@ -1,0 +1,65 @@
+"""Fixtures for calls: calls in each state, built through the services, and a push recorder."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from calls import services
+from calls.models import Call
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Users are created per test; the production hasher would dominate the run time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def pushes(monkeypatch):
+    """Every frame that left through whatsapp.realtime after commit, as (group, frame) pairs."""
+    sent: list[tuple[str, dict]] = []
+    monkeypatch.setattr(
+        "whatsapp.realtime._send", lambda group, frame, exclude: sent.append((group, frame))
+    )
+    return sent
+
+
+@pytest.fixture
+def ringing_call(alice, bob) -> Call:
+    """Alice is calling Bob; it rings."""
+    return services.start_call(alice, receiver=bob, call_type=Call.CallType.VOICE)
+
+
+@pytest.fixture
+def answered_call(ringing_call, bob) -> Call:
+    return services.answer_call(bob, call=ringing_call)
+
+
+@pytest.fixture
+def ended_call(answered_call, alice) -> Call:
+    return services.end_call(alice, call=answered_call)
+
+
+@pytest.fixture
+def declined_call(ringing_call, bob) -> Call:
+    return services.decline_call(bob, call=ringing_call)
+
+
+@pytest.fixture
+def missed_call(ringing_call, alice) -> Call:
+    return services.end_call(alice, call=ringing_call)
+
+
+@pytest.fixture
+def ring_for():
+    """``ring_for(call, seconds)``: pretend ``call`` started ringing ``seconds`` ago."""
+
+    def backdate(call: Call, seconds: float) -> Call:
+        Call.objects.filter(pk=call.pk).update(
+            created_at=timezone.now() - timedelta(seconds=seconds)
+        )
+        call.refresh_from_db()
+        return call
+
+    return backdate

@@ -1,0 +1,57 @@
+"""Groups built through the services: alice (admin) with bob and carol, and helpers."""
+
+import pytest
+
+from accounts import services as account_services
+from groups import services
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Users are created per test; the production hasher would dominate the run time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def pushes(monkeypatch):
+    """Every frame that left through whatsapp.realtime after commit: (group, frame, exclude)."""
+    sent: list[tuple[str, dict, str | None]] = []
+    monkeypatch.setattr(
+        "whatsapp.realtime._send",
+        lambda group, frame, exclude: sent.append((group, frame, exclude)),
+    )
+    return sent
+
+
+def frames_of(pushes, kind: str) -> list[tuple[str, dict]]:
+    return [(group, frame) for group, frame, _ in pushes if frame["type"] == kind]
+
+
+def befriend(user, *others):
+    """Make ``others`` contacts of ``user`` (one direction, as adding a contact is)."""
+    for other in others:
+        account_services.add_contact(user, contact_user=other)
+
+
+@pytest.fixture
+def alice_contacts(alice, bob, carol):
+    befriend(alice, bob, carol)
+    return [bob, carol]
+
+
+@pytest.fixture
+def group(alice, bob, carol, alice_contacts):
+    """"Trip": alice is the admin; bob and carol are members."""
+    return services.create_group(alice, name="Trip", members=[bob, carol])
+
+
+@pytest.fixture
+def make_group(alice, make_user):
+    """A group of alice plus ``size - 1`` fresh members (all alice's contacts)."""
+
+    def make(size: int, name: str = "Big"):
+        members = [make_user() for _ in range(size - 1)]
+        befriend(alice, *members)
+        return services.create_group(alice, name=name, members=members), members
+
+    return make
