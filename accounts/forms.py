@@ -9,7 +9,15 @@ PHONE_ATTRS = {
 }
 
 
-class SignupForm(forms.Form):
+class Form(forms.Form):
+    """Labels without Django's trailing colon: their text is the field's accessible name."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class SignupForm(Form):
     phone_number = forms.CharField(
         label="Phone number", max_length=64, widget=forms.TextInput(attrs=PHONE_ATTRS)
     )
@@ -25,7 +33,7 @@ class SignupForm(forms.Form):
     )
 
 
-class LoginForm(forms.Form):
+class LoginForm(Form):
     phone_number = forms.CharField(
         label="Phone number",
         max_length=64,
@@ -39,7 +47,7 @@ class LoginForm(forms.Form):
     )
 
 
-class ProfileForm(forms.Form):
+class ProfileForm(Form):
     name = forms.CharField(label="Name", max_length=100)
     status = forms.CharField(
         label="Status",
@@ -62,7 +70,7 @@ class ProfileForm(forms.Form):
             del self.fields["remove_picture"]
 
 
-class AddContactForm(forms.Form):
+class AddContactForm(Form):
     phone_number = forms.CharField(
         label="Phone number", max_length=64, widget=forms.TextInput(attrs=PHONE_ATTRS)
     )

@@ -4,10 +4,20 @@ Rates come from ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]`` (scopes ``login`` a
 ``register``) and are counted per client address in the default cache.
 """
 
+from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 
-class RegisterRateThrottle(SimpleRateThrottle):
+class _SettingsRateMixin:
+    """Read the rate when used, not when DRF was imported (so settings changes apply)."""
+
+    scope: str
+
+    def get_rate(self):
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+
+class RegisterRateThrottle(_SettingsRateMixin, SimpleRateThrottle):
     """Every sign-up attempt from one address counts."""
 
     scope = "register"
@@ -16,7 +26,7 @@ class RegisterRateThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
-class LoginRateThrottle(SimpleRateThrottle):
+class LoginRateThrottle(_SettingsRateMixin, SimpleRateThrottle):
     """Failed log-ins from one address count; once over the rate, every attempt is refused.
 
     ``allow_request`` only looks; the view calls :meth:`record_failure` when the credentials

@@ -10,7 +10,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.serializers import PublicProfileSerializer
-from chats.models import FORWARDED_MANY_TIMES, Message, Multimedia
+from chats.media_serializers import MultimediaSerializer  # also imported from here by others
+from chats.models import FORWARDED_MANY_TIMES, Message
 from groups.models import GroupMessage
 
 _timestamp = serializers.DateTimeField()
@@ -19,29 +20,6 @@ _timestamp = serializers.DateTimeField()
 def timestamp(value) -> str | None:
     """An aware datetime as the API writes it (ISO 8601, UTC); None stays None."""
     return None if value is None else _timestamp.to_representation(value)
-
-
-class MultimediaSerializer(serializers.ModelSerializer):
-    """An attachment's metadata as it appears inside a message."""
-
-    multimedia_id = serializers.IntegerField(source="id", read_only=True)
-    forwarded_from_multimedia_id = serializers.IntegerField(
-        source="forwarded_from_id", read_only=True, allow_null=True
-    )
-
-    class Meta:
-        model = Multimedia
-        fields = [
-            "multimedia_id",
-            "file_type",
-            "original_name",
-            "size",
-            "width",
-            "height",
-            "uploaded_at",
-            "forwarded_from_multimedia_id",
-        ]
-        read_only_fields = fields
 
 
 class _ChatItemSerializer(serializers.Serializer):

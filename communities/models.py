@@ -41,12 +41,16 @@ class Community(models.Model):
 class CommunityGroup(models.Model):
     id = models.BigAutoField(primary_key=True, db_column="community_group_id")
     community = models.ForeignKey(
-        Community, on_delete=models.CASCADE, related_name="community_groups",
+        Community,
+        on_delete=models.CASCADE,
+        related_name="community_groups",
         db_column="community_id",
     )
     # A group belongs to at most one community, as on WhatsApp.
     group = models.OneToOneField(
-        "groups.Group", on_delete=models.CASCADE, related_name="community_link",
+        "groups.Group",
+        on_delete=models.CASCADE,
+        related_name="community_link",
         db_column="group_id",
     )
     added_at = models.DateTimeField(auto_now_add=True)
@@ -62,7 +66,9 @@ class CommunityGroup(models.Model):
 class CommunityAnnouncement(models.Model):
     id = models.BigAutoField(primary_key=True, db_column="announcement_id")
     community = models.ForeignKey(
-        Community, on_delete=models.CASCADE, related_name="announcements",
+        Community,
+        on_delete=models.CASCADE,
+        related_name="announcements",
         db_column="community_id",
     )
     sender = models.ForeignKey(

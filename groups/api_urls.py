@@ -6,9 +6,7 @@ app_name = "groups_api"
 urlpatterns = [
     path("groups/", api.GroupListView.as_view(), name="group_list"),
     path("groups/<int:group_id>/", api.GroupDetailView.as_view(), name="group_detail"),
-    path(
-        "groups/<int:group_id>/members/", api.GroupMemberListView.as_view(), name="member_list"
-    ),
+    path("groups/<int:group_id>/members/", api.GroupMemberListView.as_view(), name="member_list"),
     path(
         "groups/<int:group_id>/members/<int:user_id>/",
         api.GroupMemberDetailView.as_view(),

@@ -84,7 +84,8 @@ class GroupMessage(models.Model):
         db_column="forwarded_from_group_message_id",
     )
     forward_count = models.PositiveIntegerField(default=0)
-    client_id = models.CharField(max_length=64, null=True, blank=True)
+    # NULL, not "", when absent: the unique (sender, client_id) constraint skips NULLs.
+    client_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
     removed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

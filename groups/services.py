@@ -405,12 +405,25 @@ def forward_group_message(
 
 
 def remove_group_messages(staff: User, *, message_ids: Iterable[int]) -> int:
-    """Hide messages for everyone (staff moderation): content and media no longer shown."""
+    """Remove messages for everyone (staff moderation), deleting their media.
+
+    A removed message keeps its place in the history but shows no content or media. Returns
+    how many messages were newly removed.
+    """
+    from chats import media
+    from chats.models import Multimedia
+
     if not staff.is_staff:
         raise Forbidden("Only staff can remove messages.")
-    return GroupMessage.objects.filter(id__in=list(message_ids), removed_at__isnull=True).update(
-        removed_at=timezone.now()
-    )
+    with transaction.atomic():
+        ids = list(
+            GroupMessage.objects.filter(
+                id__in=list(message_ids), removed_at__isnull=True
+            ).values_list("id", flat=True)
+        )
+        GroupMessage.objects.filter(id__in=ids).update(removed_at=timezone.now())
+        media.delete_media(Multimedia.objects.filter(group_message_id__in=ids))
+    return len(ids)
 
 
 # --- receipts -------------------------------------------------------------------------------
@@ -446,7 +459,8 @@ def _complete_group_wide(message_ids: Sequence[int], now) -> list[GroupMessage]:
     scope = GroupMessage.objects.filter(id__in=message_ids)
     receipts = GroupMessageReceipt.objects.filter(group_message_id=OuterRef("pk"))
     scope.filter(
-        Exists(receipts), ~Exists(receipts.filter(delivered_at__isnull=True)),
+        Exists(receipts),
+        ~Exists(receipts.filter(delivered_at__isnull=True)),
         delivered_at__isnull=True,
     ).update(delivered_at=now)
     scope.filter(

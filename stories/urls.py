@@ -1,8 +1,8 @@
 from django.urls import path
 
-from whatsapp.placeholder import placeholder
+from stories import views
 
 app_name = "stories"
 urlpatterns = [
-    path("status/", placeholder, name="status"),  # TEMPORARY
+    path("status/", views.status, name="status"),
 ]

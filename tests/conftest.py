@@ -15,6 +15,16 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hasher(request, settings):
+    """Hashing is not under test; PBKDF2 would make each user cost a quarter second.
+
+    Browser tests keep the real hasher: their live server must verify the stored hashes.
+    """
+    if request.node.get_closest_marker("browser") is None:
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _in_memory_channel_layer(settings):
     """Unit tests run on the in-memory layer; live-server tests choose their own."""
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
@@ -22,7 +32,7 @@ def _in_memory_channel_layer(settings):
 
 @pytest.fixture
 def make_user(db):
-    counter = iter(range(100, 10_000))
+    counter = iter(range(1000, 10_000))
 
     def make(name: str | None = None, phone_number: str | None = None):
         number = phone_number or f"+1415555{next(counter):04d}"

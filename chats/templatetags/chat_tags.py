@@ -55,3 +55,17 @@ def tick_state(message) -> str:
 @register.filter
 def is_outgoing(message, user) -> bool:
     return message.sender_id == user.id
+
+
+@register.filter
+def chat_day(value: datetime | None) -> str:
+    """The day divider of a conversation: "Today", "Yesterday", or "25 November 2026"."""
+    if value is None:
+        return ""
+    day = timezone.localtime(value).date()
+    today = timezone.localdate()
+    if day == today:
+        return "Today"
+    if day == today - timedelta(days=1):
+        return "Yesterday"
+    return format_date(timezone.localtime(value), "j F Y")

@@ -18,6 +18,7 @@
   const me = Number(shell.dataset.userId);
   const API = "/api/v1/calls/";
   const RING_MS = (Number(config.ring_timeout_seconds) || 45) * 1000;
+  const CONNECT_MS = 30000; // answered but no media path by then: give up
   const ICONS = {};
   const ui = {
     remoteVideo: overlay.querySelector("[data-call-remote-video]"),
@@ -188,7 +189,7 @@
     return {
       call: call, role: role, peerName: peerName, pc: null, stream: null, remoteStream: null,
       remoteSet: false, pendingCandidates: [], queued: [], chain: Promise.resolve(),
-      ringTimer: null, tick: null, connectedAt: null,
+      ringTimer: null, connectTimer: null, tick: null, connectedAt: null,
     };
   }
 
@@ -272,6 +273,13 @@
     return Promise.all(candidates.map(function (c) { return s.pc.addIceCandidate(c); }));
   }
 
+  function expectConnection(s) {
+    clearTimeout(s.connectTimer);
+    s.connectTimer = setTimeout(function () {
+      if (session === s && !s.connectedAt) { hangUp("The call could not connect."); }
+    }, CONNECT_MS);
+  }
+
   function sendOffer(s) {
     const pc = createPeer(s);
     return pc.createOffer()
@@ -311,6 +319,7 @@
   function teardown(s, message) {
     if (session === s) { session = null; }
     clearTimeout(s.ringTimer);
+    clearTimeout(s.connectTimer);
     clearInterval(s.tick);
     if (s.pc) { s.pc.close(); }
     if (s.stream) { s.stream.getTracks().forEach(function (track) { track.stop(); }); }
@@ -417,7 +426,10 @@
         createPeer(s);
         return post(call.call_id + "/answer/");
       })
-      .then(function (answered) { s.call = answered; })
+      .then(function (answered) {
+        s.call = answered;
+        expectConnection(s);
+      })
       .catch(function (err) {
         if (session === s && s.call.status === "ringing") {
           post(call.call_id + "/decline/").catch(function () {});
@@ -451,6 +463,7 @@
         s.call = call;
         clearTimeout(s.ringTimer);
         setState("Connecting…");
+        expectConnection(s);
         sendOffer(s);
       } else if (isMine(call)) {
         session.call = call;

@@ -51,7 +51,13 @@ def staff_client(client, staff):
     return client
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hasher(settings):
-    """Hashing is not under test here; PBKDF2 would make each user cost a quarter second."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+@pytest.fixture
+def throttle_rates(settings):
+    """Set the login/register rates for one test: ``throttle_rates(login="3/min")``."""
+
+    def set_rates(**rates):
+        config = dict(settings.REST_FRAMEWORK)
+        config["DEFAULT_THROTTLE_RATES"] = {**config["DEFAULT_THROTTLE_RATES"], **rates}
+        settings.REST_FRAMEWORK = config
+
+    return set_rates

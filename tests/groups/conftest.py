@@ -41,17 +41,38 @@ def alice_contacts(alice, bob, carol):
 
 @pytest.fixture
 def group(alice, bob, carol, alice_contacts):
-    """"Trip": alice is the admin; bob and carol are members."""
+    """ "Trip": alice is the admin; bob and carol are members."""
     return services.create_group(alice, name="Trip", members=[bob, carol])
 
 
 @pytest.fixture
-def make_group(alice, make_user):
+def make_member(make_user):
+    """Fresh users with numbers clear of the shared fixtures' (+1415555xxxx)."""
+    counter = iter(range(1000, 10_000))
+
+    def make(name: str | None = None):
+        number = next(counter)
+        return make_user(name or f"Member {number}", f"+1415556{number:04d}")
+
+    return make
+
+
+@pytest.fixture
+def make_group(alice, make_member):
     """A group of alice plus ``size - 1`` fresh members (all alice's contacts)."""
 
     def make(size: int, name: str = "Big"):
-        members = [make_user() for _ in range(size - 1)]
+        members = [make_member() for _ in range(size - 1)]
         befriend(alice, *members)
         return services.create_group(alice, name=name, members=members), members
 
     return make
+
+
+@pytest.fixture
+def staff(make_user):
+    user = make_user("Moderator", "+14155550900")
+    user.is_staff = True
+    user.is_superuser = True
+    user.save(update_fields=["is_staff", "is_superuser"])
+    return user

@@ -1,0 +1,197 @@
+"""REST endpoints of communities: communities, their groups and announcements.
+
+Thin: selectors decide visibility (admins and members of any of its groups; others get 404),
+services do the work.
+"""
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from communities import selectors, services
+from communities.serializers import (
+    AnnouncementCreateSerializer,
+    AnnouncementSerializer,
+    CommunityCreateSerializer,
+    CommunityGroupCreateSerializer,
+    CommunityGroupSerializer,
+    CommunitySerializer,
+    CommunityUpdateSerializer,
+)
+from groups.selectors import group_for_member
+from whatsapp.pagination import NewestFirstCursorPagination
+
+ERROR = OpenApiResponse(description="Field errors, or `detail` and `code`.")
+NOT_FOUND = OpenApiResponse(
+    description="No such community, or you are neither its admin nor in any of its groups."
+)
+FORBIDDEN = OpenApiResponse(description="You see the community but are not its admin.")
+
+
+def _community_json(request, community_id: int) -> dict:
+    community = selectors.community_for_member(request.user, community_id)
+    return CommunitySerializer(community).data
+
+
+class CommunityListView(APIView):
+    pagination_class = PageNumberPagination
+
+    @extend_schema(
+        tags=["communities"],
+        summary="My communities",
+        description="Those I administer or belong to through any of their groups, by name.",
+        responses=CommunitySerializer(many=True),
+    )
+    def get(self, request):
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(
+            selectors.communities_for(request.user), request, view=self
+        )
+        return paginator.get_paginated_response(CommunitySerializer(page, many=True).data)
+
+    @extend_schema(
+        tags=["communities"],
+        summary="Create a community",
+        description="I become its admin.",
+        request=CommunityCreateSerializer,
+        responses={201: CommunitySerializer, 400: ERROR},
+    )
+    def post(self, request):
+        form = CommunityCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        community = services.create_community(
+            request.user, name=data["community_name"], description=data["description"]
+        )
+        return Response(_community_json(request, community.id), status=status.HTTP_201_CREATED)
+
+
+class CommunityDetailView(APIView):
+    @extend_schema(
+        tags=["communities"],
+        summary="A community",
+        responses={200: CommunitySerializer, 404: NOT_FOUND},
+    )
+    def get(self, request, community_id: int):
+        return Response(_community_json(request, community_id))
+
+    @extend_schema(
+        tags=["communities"],
+        summary="Rename a community or change its description",
+        description="Community admins only.",
+        request=CommunityUpdateSerializer,
+        responses={200: CommunitySerializer, 400: ERROR, 403: FORBIDDEN, 404: NOT_FOUND},
+    )
+    def patch(self, request, community_id: int):
+        community = selectors.community_for_member(request.user, community_id)
+        form = CommunityUpdateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        services.update_community(
+            request.user,
+            community=community,
+            name=data.get("community_name"),
+            description=data.get("description"),
+        )
+        return Response(_community_json(request, community_id))
+
+    @extend_schema(
+        tags=["communities"],
+        summary="Delete a community",
+        description="Community admins only. Its announcements go; its groups stay.",
+        responses={204: None, 403: FORBIDDEN, 404: NOT_FOUND},
+    )
+    def delete(self, request, community_id: int):
+        community = selectors.community_for_member(request.user, community_id)
+        services.delete_community(request.user, community=community)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CommunityGroupListView(APIView):
+    pagination_class = PageNumberPagination
+
+    @extend_schema(
+        tags=["communities"],
+        summary="Groups of a community",
+        responses={200: CommunityGroupSerializer(many=True), 404: NOT_FOUND},
+    )
+    def get(self, request, community_id: int):
+        community = selectors.community_for_member(request.user, community_id)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(
+            selectors.community_groups(request.user, community), request, view=self
+        )
+        return paginator.get_paginated_response(CommunityGroupSerializer(page, many=True).data)
+
+    @extend_schema(
+        tags=["communities"],
+        summary="Add a group to a community",
+        description="Community admins only, and only a group they administer that belongs to "
+        "no community yet (else 400 with code `already_in_community`).",
+        request=CommunityGroupCreateSerializer,
+        responses={201: CommunityGroupSerializer, 400: ERROR, 403: FORBIDDEN, 404: NOT_FOUND},
+    )
+    def post(self, request, community_id: int):
+        community = selectors.community_for_member(request.user, community_id)
+        form = CommunityGroupCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        group = group_for_member(request.user, form.validated_data["group_id"])
+        services.add_community_group(request.user, community=community, group=group)
+        link = selectors.community_group(request.user, community, group.id)
+        return Response(CommunityGroupSerializer(link).data, status=status.HTTP_201_CREATED)
+
+
+class CommunityGroupDetailView(APIView):
+    @extend_schema(
+        tags=["communities"],
+        summary="Remove a group from a community",
+        description="Community admins only; the group itself stays.",
+        responses={204: None, 403: FORBIDDEN, 404: NOT_FOUND},
+    )
+    def delete(self, request, community_id: int, group_id: int):
+        community = selectors.community_for_member(request.user, community_id)
+        link = selectors.community_group(request.user, community, group_id)
+        services.remove_community_group(request.user, community=community, group=link.group)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AnnouncementListView(APIView):
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    pagination_class = NewestFirstCursorPagination
+
+    @extend_schema(
+        tags=["communities"],
+        summary="Announcements of a community",
+        description="Newest first, cursor-paginated; for its admins and every member of its "
+        "groups.",
+        responses={200: AnnouncementSerializer(many=True), 404: NOT_FOUND},
+    )
+    def get(self, request, community_id: int):
+        community = selectors.community_for_member(request.user, community_id)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(selectors.announcements(community), request, view=self)
+        return paginator.get_paginated_response(AnnouncementSerializer(page, many=True).data)
+
+    @extend_schema(
+        tags=["communities"],
+        summary="Post an announcement",
+        description="Community admins only. JSON, or multipart with `files`. Every member of "
+        "every group of the community gets `announcement.new` over /ws/.",
+        request={
+            "application/json": AnnouncementCreateSerializer,
+            "multipart/form-data": AnnouncementCreateSerializer,
+        },
+        responses={201: AnnouncementSerializer, 400: ERROR, 403: FORBIDDEN, 404: NOT_FOUND},
+    )
+    def post(self, request, community_id: int):
+        community = selectors.community_for_member(request.user, community_id)
+        form = AnnouncementCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        announcement = services.post_announcement(
+            request.user, community=community, content=data["content"], files=data["files"]
+        )
+        return Response(AnnouncementSerializer(announcement).data, status=status.HTTP_201_CREATED)

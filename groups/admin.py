@@ -1,0 +1,106 @@
+"""Staff moderation of groups: groups with their members, group messages and receipts."""
+
+from django.contrib import admin, messages
+from django.db.models import Count, QuerySet
+from django.template.defaultfilters import truncatechars
+
+from chats.admin import RemovedFilter
+from groups import services
+from groups.models import Group, GroupMember, GroupMessage, GroupMessageReceipt
+
+
+class GroupMemberInline(admin.TabularInline):
+    model = GroupMember
+    extra = 0
+    fields = ["user", "is_admin", "added_at"]
+    readonly_fields = ["added_at"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(Group)
+class GroupAdmin(admin.ModelAdmin):
+    list_display = ["id", "name", "created_by", "created_at", "member_count"]
+    list_select_related = ["created_by"]
+    list_filter = ["created_at"]
+    search_fields = ["name"]
+    date_hierarchy = "created_at"
+    raw_id_fields = ["created_by"]
+    readonly_fields = ["created_at"]
+    inlines = [GroupMemberInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(member_total=Count("memberships"))
+
+    @admin.display(description="members", ordering="member_total")
+    def member_count(self, group: Group) -> int:
+        return group.member_total
+
+
+@admin.register(GroupMember)
+class GroupMemberAdmin(admin.ModelAdmin):
+    list_display = ["id", "group", "user", "is_admin", "added_at"]
+    list_select_related = ["group", "user"]
+    list_filter = ["is_admin", "added_at"]
+    search_fields = ["group__name", "user__name", "user__phone_number"]
+    raw_id_fields = ["group", "user"]
+    readonly_fields = ["added_at"]
+
+
+@admin.register(GroupMessage)
+class GroupMessageAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "group",
+        "sender",
+        "excerpt",
+        "sent_at",
+        "delivered",
+        "read",
+        "is_removed",
+    ]
+    list_select_related = ["group", "sender"]
+    list_filter = ["sent_at", RemovedFilter]
+    search_fields = ["content", "group__name", "sender__name", "sender__phone_number"]
+    date_hierarchy = "sent_at"
+    raw_id_fields = ["group", "sender", "forwarded_from"]
+    readonly_fields = ["sent_at", "delivered_at", "read_at", "removed_at", "client_id"]
+    actions = ["remove_messages"]
+
+    @admin.display(description="content")
+    def excerpt(self, message: GroupMessage) -> str:
+        return truncatechars(message.content, 60)
+
+    @admin.display(boolean=True, description="delivered", ordering="delivered_at")
+    def delivered(self, message: GroupMessage) -> bool:
+        return message.delivered_at is not None
+
+    @admin.display(boolean=True, description="read", ordering="read_at")
+    def read(self, message: GroupMessage) -> bool:
+        return message.read_at is not None
+
+    @admin.display(boolean=True, description="removed", ordering="removed_at")
+    def is_removed(self, message: GroupMessage) -> bool:
+        return message.removed_at is not None
+
+    @admin.action(description="Remove selected messages", permissions=["change"])
+    def remove_messages(self, request, queryset: QuerySet[GroupMessage]) -> None:
+        ids = list(queryset.values_list("id", flat=True))
+        count = services.remove_group_messages(request.user, message_ids=ids)
+        self.message_user(request, f"Removed {count} message(s) and their media.", messages.SUCCESS)
+
+
+@admin.register(GroupMessageReceipt)
+class GroupMessageReceiptAdmin(admin.ModelAdmin):
+    """Read-only: receipts change only through groups.services."""
+
+    list_display = ["id", "group_message", "user", "delivered_at", "read_at"]
+    list_select_related = ["group_message", "user"]
+    list_filter = ["delivered_at", "read_at"]
+    search_fields = ["user__name", "user__phone_number"]
+    raw_id_fields = ["group_message", "user"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,291 @@
+"""HTML views of groups: create, the group conversation with its info panel, message info and
+forwarding.
+
+They work without JavaScript (forms post here and redirect); static/js/groups.js then takes
+over sending, receipts, ticks and live updates over /ws/. The side pane is the chats app's chat
+list, so the group page looks like any open chat.
+"""
+
+from urllib.parse import parse_qs, urlencode, urlparse
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+from rest_framework.request import Request
+
+from accounts.selectors import contacts_of
+from chats.views import _sidebar as chat_sidebar
+from groups import selectors, services
+from groups.forms import (
+    GroupCreateForm,
+    GroupForwardForm,
+    GroupMessageForm,
+    GroupRenameForm,
+    MemberAddForm,
+    MemberAdminForm,
+)
+from whatsapp.errors import DomainError, Forbidden, NotFound
+from whatsapp.pagination import NewestFirstCursorPagination
+
+
+def _group_or_404(user, group_id: int):
+    try:
+        return selectors.group_for_member(user, group_id)
+    except NotFound as exc:
+        raise Http404(exc.detail) from exc
+
+
+def _member_or_404(group, user_id: int):
+    membership = selectors.group_members(group).filter(user_id=user_id).first()
+    if membership is None:
+        raise Http404("Not a member of this group.")
+    return membership
+
+
+def _addable(user) -> list:
+    return [
+        contact.contact_user
+        for contact in contacts_of(user)
+        if not contact.is_blocked and contact.contact_user.is_active
+    ]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def new_group(request):
+    """Create a group: a name and members picked from my contacts."""
+    contacts = _addable(request.user)
+    form = GroupCreateForm(request.POST or None, contacts=contacts)
+    status_code = 200
+    if request.method == "POST":
+        status_code = 400
+        if form.is_valid():
+            chosen = set(form.cleaned_data["members"])
+            try:
+                group = services.create_group(
+                    request.user,
+                    name=form.cleaned_data["group_name"],
+                    members=[user for user in contacts if user.id in chosen],
+                )
+            except DomainError as exc:
+                field = {"group_name": "group_name", "member_ids": "members"}.get(exc.field)
+                form.add_error(field, exc.detail)
+                status_code = exc.status_code
+            else:
+                return redirect("groups:detail", group_id=group.id)
+    context = chat_sidebar(request) | {"form": form, "candidates": contacts}
+    return render(request, "groups/new.html", context, status=status_code)
+
+
+def _history_page(request, group) -> tuple[list, str | None, str | None]:
+    """The newest page (or the one ``?cursor=`` names), oldest first, and the older page's URLs."""
+    paginator = NewestFirstCursorPagination()
+    page = paginator.paginate_queryset(
+        selectors.group_history(request.user, group), Request(request)
+    )
+    services.deliver_returned(request.user, page)
+    older_link = older_api = None
+    next_link = paginator.get_next_link()
+    if next_link:
+        cursor = parse_qs(urlparse(next_link).query).get("cursor", [""])[0]
+        older_link = "?" + urlencode({"cursor": cursor})
+        older_api = (
+            reverse("groups_api:message_list", args=[group.id])
+            + "?"
+            + urlencode({"cursor": cursor})
+        )
+    return list(reversed(page)), older_link, older_api
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def group_chat(request, group_id: int):
+    """The open group: history, composer and the group info panel; POST sends a message."""
+    group = _group_or_404(request.user, group_id)
+    form = GroupMessageForm(request.POST or None)
+    status_code = 200
+    if request.method == "POST":
+        status_code = 400
+        if form.is_valid():
+            try:
+                services.send_group_message(
+                    request.user,
+                    group=group,
+                    content=form.cleaned_data["content"],
+                    client_id=form.cleaned_data["client_id"] or None,
+                    files=request.FILES.getlist("files"),
+                )
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.detail)
+                status_code = exc.status_code
+            else:
+                return redirect("groups:detail", group_id=group.id)
+    history, older_link, older_api = _history_page(request, group)
+    members = list(selectors.group_members(group))
+    context = chat_sidebar(request) | {
+        "group": group,
+        "members": members,
+        "member_names": {m.user_id: m.user.display_name for m in members},
+        "addable": selectors.addable_contacts(request.user, group) if group.is_admin else [],
+        "form": form,
+        "rename_form": GroupRenameForm(initial={"group_name": group.name}),
+        "history": history,
+        "older_link": older_link,
+        "older_api": older_api,
+        "max_length": settings.MESSAGE_MAX_LENGTH,
+    }
+    return render(request, "groups/group.html", context, status=status_code)
+
+
+def _act(request, group, action, success: str | None = None):
+    """Run one admin action; report a refusal as a message on the group page."""
+    try:
+        action()
+    except NotFound as exc:
+        raise Http404(exc.detail) from exc
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        if success:
+            messages.success(request, success)
+    return redirect("groups:detail", group_id=group.id)
+
+
+@login_required
+@require_POST
+def rename(request, group_id: int):
+    group = _group_or_404(request.user, group_id)
+    form = GroupRenameForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Enter a group name of at most 100 characters.")
+        return redirect("groups:detail", group_id=group.id)
+    name = form.cleaned_data["group_name"]
+    return _act(request, group, lambda: services.rename_group(request.user, group=group, name=name))
+
+
+@login_required
+@require_POST
+def delete(request, group_id: int):
+    group = _group_or_404(request.user, group_id)
+    try:
+        services.delete_group(request.user, group=group)
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+        return redirect("groups:detail", group_id=group_id)
+    messages.success(request, "Group deleted.")
+    return redirect("chats:home")
+
+
+@login_required
+@require_POST
+def add_member(request, group_id: int):
+    group = _group_or_404(request.user, group_id)
+    form = MemberAddForm(request.POST, contacts=_addable(request.user))
+    if not form.is_valid():
+        messages.error(request, "Choose one of your contacts to add.")
+        return redirect("groups:detail", group_id=group.id)
+    member = selectors.users_by_ids([form.cleaned_data["user_id"]], field="user_id")[0]
+    return _act(
+        request,
+        group,
+        lambda: services.add_group_member(request.user, group=group, member=member),
+        f"{member.display_name} was added.",
+    )
+
+
+@login_required
+@require_POST
+def remove_member(request, group_id: int, user_id: int):
+    group = _group_or_404(request.user, group_id)
+    membership = _member_or_404(group, user_id)
+    if user_id == request.user.id:
+        return leave(request, group_id)
+    return _act(
+        request,
+        group,
+        lambda: services.remove_group_member(request.user, group=group, member=membership.user),
+        f"{membership.user.display_name} was removed.",
+    )
+
+
+@login_required
+@require_POST
+def set_admin(request, group_id: int, user_id: int):
+    group = _group_or_404(request.user, group_id)
+    membership = _member_or_404(group, user_id)
+    form = MemberAdminForm(request.POST)
+    form.is_valid()
+    is_admin = form.cleaned_data.get("is_admin", False)
+    return _act(
+        request,
+        group,
+        lambda: services.set_group_admin(
+            request.user, group=group, member=membership.user, is_admin=is_admin
+        ),
+    )
+
+
+@login_required
+@require_POST
+def leave(request, group_id: int):
+    group = _group_or_404(request.user, group_id)
+    services.leave_group(request.user, group=group)
+    messages.success(request, f"You left {group.name}.")
+    return redirect("chats:home")
+
+
+@login_required
+def message_info(request, group_id: int, group_message_id: int):
+    """Who received and who read one of my messages."""
+    group = _group_or_404(request.user, group_id)
+    try:
+        message = selectors.visible_group_message(request.user, group.id, group_message_id)
+        receipts = list(selectors.message_receipts(request.user, message))
+    except NotFound as exc:
+        raise Http404(exc.detail) from exc
+    except Forbidden as exc:
+        raise PermissionDenied(exc.detail) from exc
+    context = chat_sidebar(request) | {
+        "group": group,
+        "message": message,
+        "read": [r for r in receipts if r.read_at],
+        "delivered": [r for r in receipts if r.delivered_at and not r.read_at],
+        "waiting": [r for r in receipts if not r.delivered_at],
+    }
+    return render(request, "groups/message_info.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def forward(request, group_id: int, group_message_id: int):
+    """Choose groups to forward a group message to."""
+    group = _group_or_404(request.user, group_id)
+    try:
+        message = selectors.visible_group_message(request.user, group.id, group_message_id)
+    except NotFound as exc:
+        raise Http404(exc.detail) from exc
+    targets = list(selectors.groups_for(request.user))
+    form = GroupForwardForm(request.POST or None, groups=targets)
+    if request.method == "POST" and form.is_valid():
+        chosen = set(form.cleaned_data["group_ids"])
+        try:
+            copies = services.forward_group_message(
+                request.user, message=message, groups=[g for g in targets if g.id in chosen]
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.detail)
+        else:
+            target = copies[0].group_id if len(copies) == 1 else group.id
+            return redirect("groups:detail", group_id=target)
+    context = chat_sidebar(request) | {
+        "group": group,
+        "message": message,
+        "form": form,
+        "targets": targets,
+    }
+    return render(request, "groups/forward.html", context, status=400 if form.errors else 200)

@@ -1,0 +1,61 @@
+// The community page: announcements arrive live (`announcement.new`). A member of several of
+// the community's groups gets each announcement once per group: it is shown once, by id.
+(function () {
+  "use strict";
+  const socket = window.AppSocket;
+  const app = document.getElementById("community-app");
+  if (!socket || !app) { return; }
+  const communityId = Number(app.dataset.communityId);
+  const log = document.getElementById("announcement-log");
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined && text !== null) { node.textContent = text; }
+    return node;
+  }
+
+  function render(a) {
+    const article = el("article", "announcement");
+    article.dataset.announcementId = a.announcement_id;
+    article.appendChild(el("span", "announcement-sender", a.sender || ""));
+    if (a.removed) {
+      article.appendChild(el("p", "announcement-text bubble-removed-text", "This announcement was deleted"));
+    } else {
+      if (window.AppMedia) { window.AppMedia.render(article, a.media); }
+      else (a.media || []).forEach(function (item) {
+        const url = item.download_url || item.url;
+        const file = el(url ? "a" : "span", "bubble-file", item.original_name || item.file_type || "File");
+        if (url) { file.href = url; }
+        article.appendChild(file);
+      });
+      if (a.content) { article.appendChild(el("p", "announcement-text", a.content)); }
+    }
+    const time = el("time", "announcement-time", new Date(a.sent_at).toLocaleString());
+    time.dateTime = a.sent_at;
+    article.appendChild(time);
+    return article;
+  }
+
+  socket.on("announcement.new", function (frame) {
+    const a = frame.announcement;
+    if (!a || a.community_id !== communityId) { return; }
+    if (log.querySelector('[data-announcement-id="' + a.announcement_id + '"]')) { return; }
+    const empty = log.querySelector(".announcements-empty");
+    if (empty) { empty.remove(); }
+    log.appendChild(render(a));
+    log.scrollTop = log.scrollHeight;
+  });
+
+  const input = document.getElementById("announcement-input");
+  const composer = document.getElementById("announcement-composer");
+  if (input && composer) {
+    input.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        composer.requestSubmit();
+      }
+    });
+  }
+  log.scrollTop = log.scrollHeight;
+})();

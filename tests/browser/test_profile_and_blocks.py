@@ -1,0 +1,65 @@
+"""Profile picture, status and blocking, driven through the accounts pages in Chromium."""
+
+import io
+
+import pytest
+from PIL import Image
+from playwright.sync_api import expect
+
+from accounts import services
+from accounts.models import Block
+from tests.browser.conftest import login
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def jpeg(path):
+    buffer = io.BytesIO()
+    Image.new("RGB", (1200, 800), (20, 140, 90)).save(buffer, format="JPEG")
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def test_user_sets_a_picture_and_status_that_contacts_see(
+    live_server_url, new_page, alice, bob, tmp_path
+):
+    services.add_contact(bob, contact_user=alice)
+    page = new_page()
+    login(page, live_server_url, alice.phone_number, PASSWORD)
+
+    page.goto(f"{live_server_url}/profile/")
+    page.get_by_label("Profile picture").set_input_files(str(jpeg(tmp_path / "me.jpg")))
+    page.get_by_label("Status", exact=True).fill("Out sailing")
+    page.get_by_role("button", name="Save").click()
+
+    expect(page.get_by_role("status")).to_contain_text("Profile updated.")
+    picture = page.locator(".profile-summary img")
+    expect(picture).to_be_visible()
+    assert picture.evaluate("img => img.naturalWidth") == 640
+    bob_page = new_page()
+    login(bob_page, live_server_url, bob.phone_number, PASSWORD)
+    bob_page.goto(f"{live_server_url}/contacts/")
+    row = bob_page.get_by_role("list", name="Contacts").get_by_role("listitem")
+    expect(row).to_contain_text("Out sailing")
+    thumb = row.locator("img.avatar")
+    expect(thumb).to_be_visible()
+    assert thumb.evaluate("img => img.naturalWidth") > 0
+
+
+def test_user_blocks_and_unblocks_a_contact(live_server_url, new_page, alice, bob):
+    services.add_contact(alice, contact_user=bob)
+    page = new_page()
+    login(page, live_server_url, alice.phone_number, PASSWORD)
+    page.goto(f"{live_server_url}/contacts/")
+
+    page.get_by_role("button", name="Block Bob", exact=True).click()
+
+    blocked = page.get_by_role("list", name="Blocked")
+    expect(blocked).to_contain_text("Bob")
+    assert Block.objects.filter(blocker=alice, blocked=bob).exists()
+
+    blocked.get_by_role("button", name="Unblock Bob", exact=True).click()
+
+    expect(page.get_by_text("You have not blocked anyone.")).to_be_visible()
+    assert not Block.objects.exists()

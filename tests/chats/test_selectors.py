@@ -1,0 +1,155 @@
+"""Reads of 1:1 chats: visibility, the inbox (rows, order, unread counts, groups), histories."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from chats import selectors, services
+from chats.models import Multimedia
+from groups.models import Group, GroupMember, GroupMessage, GroupMessageReceipt
+from whatsapp.errors import NotFound
+
+pytestmark = pytest.mark.django_db
+
+
+def group_with(*members, name="Group", messages=()):
+    """A group of ``members``; each message (sender, text) gets receipts for the others."""
+    group = Group.objects.create(name=name, created_by=members[0])
+    for member in members:
+        GroupMember.objects.create(group=group, user=member)
+    for sender, text in messages:
+        post = GroupMessage.objects.create(group=group, sender=sender, content=text)
+        for member in members:
+            if member != sender:
+                GroupMessageReceipt.objects.create(group_message=post, user=member)
+    return group
+
+
+def test_a_message_is_visible_to_its_sender_and_receiver_only(alice, bob, mallory):
+    message = services.send_message(alice, receiver=bob, content="hi")
+
+    assert selectors.visible_message(alice, message.id) == message
+    assert selectors.visible_message(bob, message.id) == message
+    with pytest.raises(NotFound):
+        selectors.visible_message(mallory, message.id)
+    with pytest.raises(NotFound):
+        selectors.visible_message(alice, message.id + 1000)
+
+
+def test_a_conversation_holds_both_directions_newest_first(alice, bob, carol):
+    a = services.send_message(alice, receiver=bob, content="1")
+    b = services.send_message(bob, receiver=alice, content="2")
+    services.send_message(alice, receiver=carol, content="other chat")
+
+    assert list(selectors.conversation(alice, bob)) == [b, a]
+    assert list(selectors.conversation(bob, alice)) == [b, a]
+
+
+def test_the_inbox_has_one_row_per_peer_newest_first_with_unread_counts(alice, bob, carol):
+    services.send_message(bob, receiver=alice, content="b1")
+    services.send_message(carol, receiver=alice, content="c1")
+    services.send_message(carol, receiver=alice, content="c2")
+    last = services.send_message(alice, receiver=bob, content="b2 from alice")
+
+    rows = list(selectors.chats_for(alice))
+
+    assert [(r.kind, r.peer) for r in rows] == [("user", bob), ("user", carol)]
+    assert rows[0].last_message == last
+    assert rows[0].unread_count == 1
+    assert rows[1].last_message.content == "c2"
+    assert rows[1].unread_count == 2
+    assert rows[0].last_activity_at == last.sent_at
+
+
+def test_reading_clears_the_unread_count(alice, bob):
+    services.send_message(bob, receiver=alice, content="b1")
+    services.mark_chat_read(alice, peer=bob)
+
+    [row] = selectors.chats_for(alice)
+
+    assert row.unread_count == 0
+
+
+def test_groups_appear_in_the_inbox_merged_by_activity(alice, bob, carol):
+    old = timezone.now() - timedelta(days=2)
+    quiet = group_with(alice, carol, name="Quiet")
+    GroupMember.objects.filter(group=quiet).update(added_at=old)
+    services.send_message(bob, receiver=alice, content="1:1")
+    busy = group_with(alice, bob, carol, name="Busy", messages=[(bob, "hey all"), (carol, "yo")])
+
+    rows = list(selectors.chats_for(alice))
+
+    assert [(r.kind, r.group or r.peer) for r in rows] == [
+        ("group", busy),
+        ("user", bob),
+        ("group", quiet),
+    ]
+    assert rows[0].last_message.content == "yo" and rows[0].unread_count == 2
+    assert rows[2].last_message is None and rows[2].last_activity_at == old
+
+
+def test_group_unread_counts_only_my_unread_receipts(alice, bob):
+    group = group_with(alice, bob, messages=[(bob, "one"), (bob, "two"), (alice, "mine")])
+    GroupMessageReceipt.objects.filter(user=alice, group_message__content="one").update(
+        read_at=timezone.now()
+    )
+
+    [row] = [r for r in selectors.chats_for(alice) if r.kind == "group"]
+
+    assert row.group == group and row.unread_count == 1
+
+
+def test_someone_elses_groups_and_chats_stay_out_of_my_inbox(alice, bob, carol, mallory):
+    services.send_message(bob, receiver=carol, content="not for alice")
+    group_with(bob, carol, name="Private", messages=[(bob, "secret")])
+
+    assert list(selectors.chats_for(alice)) == []
+
+
+def test_the_inbox_slices_without_loading_every_row(alice, make_person, django_assert_num_queries):
+    for i in range(5):
+        services.send_message(make_person(f"P{i}"), receiver=alice, content=str(i))
+    inbox = selectors.chats_for(alice)
+
+    assert inbox.count() == 5
+    with django_assert_num_queries(4):  # peers, messages, their media, unread counts
+        page = inbox[1:3]
+
+    assert [row.last_message.content for row in page] == ["3", "2"]
+
+
+def make_inbox(user, make_person, size: int):
+    """``size`` chats for ``user``: two thirds 1:1 (unread, one with media), one third groups."""
+    groups = size // 3
+    for i in range(size - groups):
+        peer = make_person(f"Peer {size}-{i}")
+        message = services.send_message(peer, receiver=user, content=f"hi {i}")
+        services.send_message(user, receiver=peer, content=f"reply {i}")
+        services.send_message(peer, receiver=user, content=f"again {i}")
+        Multimedia.objects.create(message=message, file="media/x.txt", file_type="text/plain")
+    for i in range(groups):
+        other = make_person(f"Member {size}-{i}")
+        group = group_with(user, other, name=f"G{size}-{i}", messages=[(other, "hello")])
+        Multimedia.objects.create(
+            group_message=group.messages.first(), file="media/y.txt", file_type="text/plain"
+        )
+
+
+# The inbox costs this many queries whatever its size: 2 to order the rows (1:1 peers, groups),
+# then peers, last messages, their media, unread counts, groups, last group messages (with
+# senders), their media, group unread counts.
+INBOX_QUERIES = 10
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_the_inbox_query_count_stays_flat(alice, make_person, size, django_assert_num_queries):
+    make_inbox(alice, make_person, size)
+
+    with django_assert_num_queries(INBOX_QUERIES):
+        rows = list(selectors.chats_for(alice))
+        for row in rows:
+            _ = [m.file_type for m in row.last_message.media.all()] if row.last_message else []
+            _ = row.last_message.sender.name if row.kind == "group" else row.peer.name
+
+    assert len(rows) == size
