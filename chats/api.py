@@ -39,8 +39,13 @@ def _with_param(request) -> int:
     return value
 
 
+class ChatPagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
 class ChatListView(APIView):
-    pagination_class = PageNumberPagination
+    pagination_class = ChatPagination
 
     @extend_schema(
         tags=["chats"],

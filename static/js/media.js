@@ -3,6 +3,8 @@
 // <audio> players, document download links); a click on an image opens it full size.
 (function () {
   "use strict";
+  const SVG = "http://www.w3.org/2000/svg";
+  const DOCUMENT_ICON = "M6 2h8l6 6v14H6V2Zm7 1.5V9h5.5L13 3.5ZM8 12v1.5h10V12H8Zm0 3v1.5h10V15H8Zm0 3v1.5h7V18H8Z";
 
   function kindOf(item) {
     if (item.kind) { return item.kind; }
@@ -52,8 +54,16 @@
       element = node("a", "bubble-file media-document");
       element.href = url;
       element.download = name;
-      const icon = node("span", "media-document-icon", "\u{1F4C4}");
+      const icon = document.createElementNS(SVG, "svg");
+      icon.setAttribute("class", "media-document-icon");
+      icon.setAttribute("viewBox", "0 0 24 24");
+      icon.setAttribute("width", "28");
+      icon.setAttribute("height", "28");
       icon.setAttribute("aria-hidden", "true");
+      const path = document.createElementNS(SVG, "path");
+      path.setAttribute("fill", "currentColor");
+      path.setAttribute("d", DOCUMENT_ICON);
+      icon.appendChild(path);
       element.append(icon, node("span", "media-document-name", name || item.file_type || "File"),
         node("span", "media-document-size", humanSize(item.size)));
     }

@@ -9,12 +9,6 @@ from calls import services
 from calls.models import Call
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Users are created per test; the production hasher would dominate the run time."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def pushes(monkeypatch):
     """Every frame that left through whatsapp.realtime after commit, as (group, frame) pairs."""

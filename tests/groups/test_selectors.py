@@ -1,0 +1,110 @@
+import pytest
+from django.urls import reverse
+
+from groups import selectors, services
+from tests.groups.conftest import befriend
+from whatsapp.errors import Forbidden, NotFound
+
+
+def test_groups_for_annotates_member_count_and_admin_flag(group, alice, bob):
+    (mine,) = selectors.groups_for(alice)
+    (theirs,) = selectors.groups_for(bob)
+
+    assert mine.member_count == theirs.member_count == 3
+    assert mine.is_admin is True and theirs.is_admin is False
+
+
+def test_non_members_and_ex_members_cannot_see_the_group_or_its_messages(
+    group, alice, bob, mallory
+):
+    message = services.send_group_message(alice, group=group, content="secret")
+    services.leave_group(bob, group=group)
+
+    for outsider in (bob, mallory):
+        with pytest.raises(NotFound):
+            selectors.group_for_member(outsider, group.id)
+        with pytest.raises(NotFound):
+            selectors.visible_group_message(outsider, group.id, message.id)
+        assert list(selectors.group_messages_after(outsider, 0)) == []
+
+
+def test_a_member_sees_only_what_was_sent_since_they_joined(group, alice, make_member):
+    before = services.send_group_message(alice, group=group, content="before")
+    erin = make_member("Erin")
+    befriend(alice, erin)
+    services.add_group_member(alice, group=group, member=erin)
+    after = services.send_group_message(alice, group=group, content="after")
+
+    mine = selectors.group_for_member(erin, group.id)
+
+    assert list(selectors.group_history(erin, mine)) == [after]
+    assert [m.id for m in selectors.group_messages_after(erin, 0)] == [after.id]
+    with pytest.raises(NotFound):
+        selectors.visible_group_message(erin, group.id, before.id)
+
+
+def test_group_messages_after_spans_my_groups_in_id_order(group, alice, bob):
+    other = services.create_group(alice, name="Work", members=[bob])
+    first = services.send_group_message(alice, group=group, content="1")
+    second = services.send_group_message(alice, group=other, content="2")
+    third = services.send_group_message(bob, group=group, content="3")
+
+    ids = [m.id for m in selectors.group_messages_after(bob, first.id)]
+
+    assert ids == [second.id, third.id]
+
+
+def test_receipts_are_for_the_sender_only(group, alice, bob):
+    message = services.send_group_message(alice, group=group, content="x")
+
+    assert selectors.message_receipts(alice, message).count() == 2
+    with pytest.raises(Forbidden):
+        selectors.message_receipts(bob, message)
+
+
+def test_group_chats_for_counts_my_unread_messages(group, alice, bob):
+    services.send_group_message(alice, group=group, content="1")
+    second = services.send_group_message(alice, group=group, content="2")
+    services.mark_group_messages_read(bob, message_ids=[second.id])
+
+    (row,) = selectors.group_chats_for(bob)
+    (own,) = selectors.group_chats_for(alice)
+
+    assert row.unread_count == 1
+    assert own.unread_count == 0
+    assert row.last_message_at == second.sent_at
+
+
+def test_addable_contacts_excludes_members_and_blocked(group, alice, make_member):
+    from accounts import services as account_services
+
+    erin, frank = make_member("Erin"), make_member("Frank")
+    befriend(alice, erin, frank)
+    account_services.block_user(alice, blocked=frank)
+
+    assert selectors.addable_contacts(alice, group) == [erin]
+
+
+def test_admin_changelists_load(client, staff, group, alice):
+    message = services.send_group_message(alice, group=group, content="moderate me")
+    client.force_login(staff)
+
+    for model in ("group", "groupmember", "groupmessage", "groupmessagereceipt"):
+        response = client.get(reverse(f"admin:groups_{model}_changelist"))
+        assert response.status_code == 200, model
+    assert client.get(reverse("admin:groups_group_change", args=[group.id])).status_code == 200
+    assert (
+        "moderate me"
+        in client.get(
+            reverse("admin:groups_groupmessage_changelist") + "?q=moderate"
+        ).content.decode()
+    )
+
+    response = client.post(
+        reverse("admin:groups_groupmessage_changelist"),
+        {"action": "remove_messages", "_selected_action": [message.id]},
+    )
+
+    assert response.status_code == 302
+    message.refresh_from_db()
+    assert message.removed_at is not None
