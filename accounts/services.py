@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from rest_framework.authtoken.models import Token
 
 from accounts import selectors
-from accounts.exceptions import InvalidContact, InvalidCredentials
+from accounts.exceptions import AccountSuspended, InvalidContact, InvalidCredentials
 from accounts.models import Block, Contact, User
 from accounts.phone import normalize_phone_number
 from whatsapp import realtime
@@ -57,8 +57,9 @@ def register_user(*, phone_number: str, name: str, password: str) -> User:
 def authenticate_user(*, phone_number: str, password: str, request=None) -> User:
     """Return the active user with these credentials, or raise InvalidCredentials.
 
-    A malformed phone number is a ValidationError on ``phone_number``; an unknown number, a
-    wrong password and a deactivated account all get the same answer.
+    A malformed phone number is a ValidationError on ``phone_number``; an unknown number and a
+    wrong password get the same answer. The right password of a suspended (deactivated)
+    account gets AccountSuspended, which says so: only its owner can learn it.
     """
     try:
         phone_number = normalize_phone_number(phone_number)
@@ -66,6 +67,9 @@ def authenticate_user(*, phone_number: str, password: str, request=None) -> User
         raise ValidationError({"phone_number": exc.messages}) from exc
     user = authenticate(request, phone_number=phone_number, password=password or "")
     if user is None or not user.is_active:
+        suspended = User.objects.filter(phone_number=phone_number, is_active=False).first()
+        if suspended is not None and suspended.check_password(password or ""):
+            raise AccountSuspended("This account has been suspended.")
         raise InvalidCredentials("Invalid phone number or password.")
     return user
 

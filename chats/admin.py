@@ -86,7 +86,7 @@ class MessageAdmin(admin.ModelAdmin):
 
     @admin.action(description="Remove selected messages", permissions=["change"])
     def remove_messages(self, request, queryset: QuerySet[Message]) -> None:
-        count = moderation.remove_messages(queryset)
+        count = moderation.remove_messages(request.user, messages=queryset)
         self.message_user(request, f"Removed {count} message(s) and their media.", messages.SUCCESS)
 
 
@@ -131,10 +131,12 @@ class MultimediaAdmin(admin.ModelAdmin):
 
     def serve_file(self, request, pk: int):
         item = self._get_for_staff(request, pk)
-        return file_response(item.file, file_type=item.file_type, filename=item.original_name)
+        return file_response(
+            item.file, file_type=item.file_type, filename=item.original_name, request=request
+        )
 
     def serve_thumbnail(self, request, pk: int):
-        return thumbnail_response(self._get_for_staff(request, pk).thumbnail)
+        return thumbnail_response(self._get_for_staff(request, pk).thumbnail, request)
 
     @admin.display(description="size", ordering="size")
     def human_size(self, item: Multimedia) -> str:

@@ -4,6 +4,8 @@ Handlers only check the frame's shape and route it to :mod:`chats.services` in a
 (``database_sync_to_async``); nothing here touches the ORM on the event loop.
 """
 
+import asyncio
+import logging
 import time
 from typing import Any
 
@@ -11,9 +13,12 @@ from channels.db import database_sync_to_async
 
 from chats import selectors, services
 from chats.serializers import message_json
+from groups.services import relay_group_typing
 from whatsapp.errors import DomainError
 from whatsapp.frames import SYNC_SOURCES, frame, on_connect, on_disconnect, sync_source
 from whatsapp.realtime import apublish
+
+logger = logging.getLogger(__name__)
 
 # A client's typing frames reach each chat at most this often (it shows them for ~5 s).
 TYPING_INTERVAL_SECONDS = 2.0
@@ -62,6 +67,8 @@ async def message_send(consumer, data: dict[str, Any]) -> None:
     message = await database_sync_to_async(_send)(
         consumer.user, receiver_id, content, client_id, consumer.channel_name
     )
+    # A sent message ends the typing: the next keystroke may say "typing..." again at once.
+    getattr(consumer, "typing_relayed_at", {}).pop(("receiver_id", receiver_id), None)
     await consumer.send_json({"type": "message.ack", "client_id": client_id, "message": message})
 
 
@@ -92,14 +99,18 @@ async def typing(consumer, data: dict[str, Any]) -> None:
     now = time.monotonic()
     if now - last_relayed.get(target, -TYPING_INTERVAL_SECONDS) < TYPING_INTERVAL_SECONDS:
         return
-    audience = await database_sync_to_async(selectors.typing_audience)(
-        consumer.user, **{target[0]: target[1]}
-    )
-    last_relayed[target] = now
-    if audience:
-        await apublish(
-            audience, {"type": "typing", "user_id": consumer.user.id, target[0]: target[1]}
+    if target[0] == "group_id":
+        # One channel-layer call reaches the group's members (the groups app owns the group).
+        await database_sync_to_async(relay_group_typing)(consumer.user, group_id=target[1])
+    else:
+        audience = await database_sync_to_async(selectors.typing_audience)(
+            consumer.user, receiver_id=target[1]
         )
+        if audience:
+            await apublish(
+                audience, {"type": "typing", "user_id": consumer.user.id, "receiver_id": target[1]}
+            )
+    last_relayed[target] = now
 
 
 @frame("sync")
@@ -145,6 +156,18 @@ def _undelivered(user, after_id: int, limit: int) -> list[tuple[int, dict[str, A
 @on_connect
 async def announce_online(consumer) -> None:
     await database_sync_to_async(services.user_connected)(consumer.user)
+    consumer.presence_heartbeat = asyncio.create_task(_heartbeat(consumer.user))
+
+
+async def _heartbeat(user) -> None:
+    """Keep this socket counted as online while it stays open (see services.refresh_presence)."""
+    refresh = database_sync_to_async(services.refresh_presence)
+    while True:
+        await asyncio.sleep(services.PRESENCE_HEARTBEAT_SECONDS)
+        try:
+            await refresh(user)
+        except Exception:  # a cache hiccup must not end the heartbeat
+            logger.exception("presence heartbeat failed")
 
 
 @on_connect
@@ -162,4 +185,7 @@ async def push_undelivered(consumer) -> None:
 
 @on_disconnect
 async def announce_offline(consumer) -> None:
+    heartbeat = getattr(consumer, "presence_heartbeat", None)
+    if heartbeat is not None:
+        heartbeat.cancel()
     await database_sync_to_async(services.user_disconnected)(consumer.user)

@@ -31,6 +31,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Model
+from django.template.defaultfilters import filesizeformat
 
 from chats.models import Multimedia
 from whatsapp import images
@@ -278,27 +279,27 @@ def _claims_image(upload: Any) -> bool:
     return suffix in _IMAGE_SUFFIXES or declared.startswith("image/")
 
 
-def _read(upload: Any, limit: int) -> bytes:
+def _read(upload: Any, limit: int, field: str) -> bytes:
     """Read the whole upload, refusing it (413) as soon as it is larger than ``limit``."""
     size = getattr(upload, "size", None)
     if size is not None and size > limit:
-        raise _too_large(upload, limit)
+        raise _too_large(upload, limit, field)
     if hasattr(upload, "seek"):
         upload.seek(0)
     chunks, total = [], 0
     for chunk in upload.chunks() if hasattr(upload, "chunks") else [upload.read()]:
         total += len(chunk)
         if total > limit:
-            raise _too_large(upload, limit)
+            raise _too_large(upload, limit, field)
         chunks.append(chunk)
     return b"".join(chunks)
 
 
-def _too_large(upload: Any, limit: int) -> PayloadTooLarge:
+def _too_large(upload: Any, limit: int, field: str) -> PayloadTooLarge:
     name = getattr(upload, "name", "") or "The file"
     return PayloadTooLarge(
-        f"{PurePath(name).name} is larger than the limit of {limit // (1024 * 1024)} MiB.",
-        field="files",
+        f"{PurePath(name).name} is too large: at most {filesizeformat(limit)} per file.",
+        field=field,
     )
 
 
@@ -307,7 +308,7 @@ def prepare_upload(
 ) -> PreparedFile:
     """Check one upload (size, sniffed type, image decoding) without writing anything."""
     limit = int(settings.MAX_UPLOAD_SIZE)
-    data = _read(upload, limit)
+    data = _read(upload, limit, field)
     original_name = PurePath(getattr(upload, "name", "") or "file").name[:255]
     if not data:
         raise UnsupportedFile(f"{original_name} is empty.", field=field)
@@ -318,7 +319,8 @@ def prepare_upload(
         raise UnsupportedFile(f"The type of {original_name} is not supported.", field=field)
     if media_kind(file_type) not in set(kinds):
         raise UnsupportedFile(
-            f"{original_name}: a {media_kind(file_type)} cannot be attached here.", field=field
+            f"{original_name}: files of this kind ({media_kind(file_type)}) are not allowed here.",
+            field=field,
         )
     if media_kind(file_type) != IMAGE:
         return PreparedFile(content=data, file_type=file_type, original_name=original_name)

@@ -12,7 +12,7 @@ from typing import Any
 from django.core.cache import cache
 from django.db.models import Case, Count, F, Max, OuterRef, Q, QuerySet, Subquery, When
 
-from accounts.models import Block, Contact, User
+from accounts.models import Contact, User
 from accounts.selectors import blocked_user_ids, is_blocked_between, visible_user
 from chats.models import Message
 from groups.models import Group, GroupMember, GroupMessage, GroupMessageReceipt
@@ -165,7 +165,10 @@ class Inbox:
         return [_RowKey(USER, r["peer_id"], r["last_id"], r["last_at"]) for r in rows]
 
     def _group_keys(self) -> list[_RowKey]:
-        newest = GroupMessage.objects.filter(group_id=OuterRef("group_id")).order_by("-id")
+        # Members see what was sent since they joined (as the groups app's history does).
+        newest = GroupMessage.objects.filter(
+            group_id=OuterRef("group_id"), sent_at__gte=OuterRef("added_at")
+        ).order_by("-id")
         rows = (
             GroupMember.objects.filter(user_id=self.user.id)
             .annotate(
@@ -302,32 +305,15 @@ def presence_of(viewer: User, user: User) -> Presence | None:
     return Presence(user_id=user.id, online=is_online(user.id), last_seen=user.last_seen)
 
 
-def typing_audience(user: User, *, receiver_id: int | None = None, group_id: int | None = None):
-    """Ids of the users a ``typing`` frame of ``user`` goes to; NotFound / Blocked otherwise.
+def typing_audience(user: User, *, receiver_id: int) -> list[int]:
+    """Who gets ``user``'s 1:1 ``typing`` frame: the receiver (nobody when it is oneself).
 
-    1:1: the receiver (nobody when typing to oneself), unless a block stands between them.
-    Group: the other members, if ``user`` is one.
+    NotFound for an unknown user, Blocked when a block stands between them. (Group typing is
+    the groups app's: :func:`groups.services.relay_group_typing`.)
     """
-    if receiver_id is not None:
-        receiver = chat_peer(user, receiver_id)
-        if receiver.id == user.id:
-            return []
-        if is_blocked_between(user.id, receiver.id):
-            raise Blocked("You cannot message this user.")
-        return [receiver.id]
-    if not GroupMember.objects.filter(group_id=group_id, user_id=user.id).exists():
-        raise NotFound("No such group.")
-    return list(
-        GroupMember.objects.filter(group_id=group_id)
-        .exclude(user_id=user.id)
-        .values_list("user_id", flat=True)
-    )
-
-
-def blocks_between_exist(user_id: int, other_ids: list[int]) -> set[int]:
-    """Which of ``other_ids`` stand on either side of a block with ``user_id``."""
-    pairs = Block.objects.filter(
-        Q(blocker_id=user_id, blocked_id__in=other_ids)
-        | Q(blocked_id=user_id, blocker_id__in=other_ids)
-    ).values_list("blocker_id", "blocked_id")
-    return {other for pair in pairs for other in pair if other != user_id}
+    receiver = chat_peer(user, receiver_id)
+    if receiver.id == user.id:
+        return []
+    if is_blocked_between(user.id, receiver.id):
+        raise Blocked("You cannot message this user.")
+    return [receiver.id]

@@ -149,7 +149,9 @@ class ChatRowSerializer(serializers.Serializer):
         if item is None:
             return None
         if isinstance(item, GroupMessage):
-            return GroupMessagePreviewSerializer(item, context=self.context).data
+            from groups.serializers import GroupMessageSerializer  # groups builds on this module
+
+            return GroupMessageSerializer(item, context=self.context).data
         return MessageSerializer(item, context=self.context).data
 
 

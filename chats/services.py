@@ -35,6 +35,11 @@ CLIENT_ID_MAX_LENGTH = Message._meta.get_field("client_id").max_length
 MAX_FORWARD_RECEIVERS = 5
 # Receipts name at most this many messages at once.
 MAX_RECEIPT_IDS = 1000
+# A user's socket count expires this long after the last heartbeat of any of their sockets
+# (each refreshes it every PRESENCE_HEARTBEAT_SECONDS): a crashed server process cannot leave
+# its users "online" for longer than that.
+PRESENCE_TTL_SECONDS = 180
+PRESENCE_HEARTBEAT_SECONDS = 60
 
 
 def _check_can_message(sender: User, receiver: User) -> None:
@@ -210,6 +215,7 @@ def _receipt_targets(user: User, message_ids: Iterable[int]) -> list[Message]:
     rows = list(
         Message.objects.select_for_update()
         .filter(id__in=ids, receiver_id=user.id)
+        .order_by("id")
         .only("id", "sender_id", "receiver_id", "delivered_at", "read_at")
     )
     if len(rows) != len(ids):
@@ -257,9 +263,9 @@ def mark_read(user: User, *, message_ids: Iterable[int]) -> list[Message]:
 def mark_chat_read(user: User, *, peer: User) -> list[Message]:
     """Mark every message from ``peer`` to ``user`` read (and delivered)."""
     ids = list(
-        Message.objects.filter(
-            receiver_id=user.id, sender_id=peer.id, read_at__isnull=True
-        ).values_list("id", flat=True)
+        Message.objects.filter(receiver_id=user.id, sender_id=peer.id, read_at__isnull=True)
+        .order_by("id")
+        .values_list("id", flat=True)
     )
     changed: list[Message] = []
     for start in range(0, len(ids), MAX_RECEIPT_IDS):
@@ -300,12 +306,17 @@ def _publish_presence(user: User, *, online: bool) -> None:
 def user_connected(user: User) -> int:
     """Count one more open socket of ``user``; the first one tells their contacts "online".
 
-    The count lives in the cache (Redis when ``REDIS_URL`` is set, so it spans processes).
-    Returns the number of open sockets.
+    The count lives in the cache (Redis when ``REDIS_URL`` is set, so it spans processes) and
+    expires unless :func:`refresh_presence` keeps it alive. Returns the number of open sockets.
     """
     key = selectors.presence_key(user.id)
-    cache.add(key, 0, timeout=None)
-    count = cache.incr(key)
+    cache.add(key, 0, timeout=PRESENCE_TTL_SECONDS)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 0, timeout=PRESENCE_TTL_SECONDS)
+        count = cache.incr(key)
+    cache.touch(key, PRESENCE_TTL_SECONDS)
     if count == 1:
         _publish_presence(user, online=True)
     return count
@@ -314,13 +325,23 @@ def user_connected(user: User) -> int:
 def user_disconnected(user: User) -> int:
     """Count one socket of ``user`` fewer; on the last one, record last_seen and say "offline"."""
     key = selectors.presence_key(user.id)
-    cache.add(key, 1, timeout=None)
-    count = cache.decr(key)
-    if count < 0:  # the cache was flushed while sockets were open
-        cache.set(key, 0, timeout=None)
+    try:
+        count = cache.decr(key)
+    except ValueError:  # the count expired or the cache was flushed while sockets were open
+        count = 0
+    if count < 0:
         count = 0
     if count == 0:
         user.last_seen = timezone.now()
         User.objects.filter(id=user.id).update(last_seen=user.last_seen)
         _publish_presence(user, online=False)
     return count
+
+
+def refresh_presence(user: User) -> None:
+    """Keep ``user``'s socket count alive: called by each open socket every heartbeat."""
+    key = selectors.presence_key(user.id)
+    if not cache.touch(key, PRESENCE_TTL_SECONDS):
+        # Expired while this socket was open (a long stall): count this socket again.
+        cache.add(key, 0, timeout=PRESENCE_TTL_SECONDS)
+        cache.incr(key)

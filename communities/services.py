@@ -110,8 +110,14 @@ def update_community(
 
 def delete_community(user: User, *, community: Community) -> None:
     """Delete the community and its announcements; its groups stay, on their own again."""
+    from chats import media
+    from chats.models import Multimedia
+
     with transaction.atomic():
         _require_admin(user, community)
+        media.delete_media(
+            Multimedia.objects.filter(community_announcement__community_id=community.id)
+        )
         community.delete()
 
 

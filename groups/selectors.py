@@ -8,7 +8,6 @@ it exists. A member sees the messages sent since they (last) joined, as on Whats
 from __future__ import annotations
 
 from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from accounts.selectors import active_users, contacts_of
@@ -163,33 +162,3 @@ def message_receipts(user: User, message: GroupMessage) -> QuerySet[GroupMessage
 def member_group_ids(user_id: int) -> list[int]:
     """Ids of the groups a user is a member of (which channel groups their sockets join)."""
     return list(GroupMember.objects.filter(user_id=user_id).values_list("group_id", flat=True))
-
-
-def group_chats_for(user: User) -> QuerySet[Group]:
-    """``user``'s groups for a chat list: ``unread_count`` and ``last_message_at`` annotated.
-
-    Newest activity first (a group without messages counts from when ``user`` joined).
-    """
-    mine = GroupMember.objects.filter(group_id=OuterRef("pk"), user_id=user.id)
-    unread = (
-        GroupMessageReceipt.objects.filter(
-            user_id=user.id, read_at__isnull=True, group_message__group_id=OuterRef("pk")
-        )
-        .order_by()
-        .values("user_id")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
-    newest = GroupMessage.objects.filter(
-        group_id=OuterRef("pk"), sent_at__gte=OuterRef("joined_at")
-    ).order_by("-id")
-    return (
-        Group.objects.filter(Exists(mine))
-        .annotate(joined_at=Subquery(mine.values("added_at")[:1]))
-        .annotate(
-            unread_count=Coalesce(Subquery(unread[:1]), 0),
-            last_message_at=Subquery(newest.values("sent_at")[:1]),
-        )
-        .annotate(activity_at=Coalesce("last_message_at", "joined_at"))
-        .order_by(F("activity_at").desc(), "-id")
-    )

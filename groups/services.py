@@ -115,6 +115,18 @@ def _check_addable(adder: User, users: Sequence[User], *, field: str) -> None:
         raise Blocked("This user can't be added to your groups.")
 
 
+def _check_not_banned(group_id: int, user_ids: list[int]) -> None:
+    """Staff may have banned someone from the group (moderation): admins cannot add them back."""
+    from moderation.selectors import banned_user_ids
+
+    if banned_user_ids(group_id, user_ids):
+        raise Forbidden(
+            "This person was banned from this group by a moderator.",
+            code="banned_from_group",
+            field="user_id",
+        )
+
+
 def _check_capacity(total: int) -> None:
     limit = max_group_members()
     if total > limit:
@@ -158,10 +170,15 @@ def rename_group(user: User, *, group: Group, name: str) -> Group:
 
 
 def delete_group(user: User, *, group: Group) -> None:
-    """Delete the group with its messages and receipts (admins only)."""
+    """Delete the group with its messages, receipts and media (admins only)."""
+    from chats import media
+    from chats.models import Multimedia
+
     channel = group_channel(group.id)
     with transaction.atomic():
         _admin_membership(user, group.id)
+        # Stored files go once the commit is through (and only those no forward still uses).
+        media.delete_media(Multimedia.objects.filter(group_message__group_id=group.id))
         group.delete()
         # One call unsubscribes every open socket of every member.
         realtime.publish_to_group(channel, {"type": "_unsubscribe", "group": channel})
@@ -183,6 +200,7 @@ def add_group_members(user: User, *, group: Group, users: Sequence[User]) -> lis
                 "Already a member of this group.", code="already_member", field="user_id"
             )
         _check_addable(user, users, field="user_id")
+        _check_not_banned(group.id, ids)
         _check_capacity(GroupMember.objects.filter(group_id=group.id).count() + len(users))
         memberships = GroupMember.objects.bulk_create(
             [GroupMember(group=group, user=member) for member in users]

@@ -128,7 +128,7 @@ class StoryFileView(APIView):
     )
     def get(self, request, story_id: int):
         story = selectors.visible_story(request.user, story_id)
-        return file_response(story.file, file_type=story.file_type, filename="")
+        return file_response(story.file, file_type=story.file_type, filename="", request=request)
 
 
 class StoryThumbnailView(APIView):
@@ -137,4 +137,4 @@ class StoryThumbnailView(APIView):
     @extend_schema(tags=["stories"], responses=DOWNLOAD_RESPONSES, summary="The story's thumbnail")
     def get(self, request, story_id: int):
         story = selectors.visible_story(request.user, story_id)
-        return thumbnail_response(story.thumbnail)
+        return thumbnail_response(story.thumbnail, request)

@@ -16,7 +16,11 @@ def exception_handler(exc, context):
         body = {"detail": exc.detail, "code": exc.code}
         if exc.field:
             body = {exc.field: [exc.detail], "code": exc.code}
-        return Response(body, status=exc.status_code)
+        response = Response(body, status=exc.status_code)
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after:
+            response["Retry-After"] = str(retry_after)
+        return response
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "communities",
     "stories",
     "calls",
+    "moderation",
 ]
 
 MIDDLEWARE = [
@@ -192,6 +193,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_SIZE + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Message text limit, in characters.
 MESSAGE_MAX_LENGTH = 65_536
+# Reports one user may send per hour (then 429 with Retry-After).
+REPORTS_PER_HOUR = int(os.environ.get("REPORTS_PER_HOUR", "10"))
 # Members per group (WhatsApp's limit); adding beyond it is a 400.
 GROUP_MAX_MEMBERS = int(os.environ.get("GROUP_MAX_MEMBERS", "1024"))
 
@@ -227,6 +230,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CallStatusEnum": "calls.models.Call.Status",
         "CallTypeEnum": "calls.models.Call.CallType",
+        "ReportKindEnum": "moderation.models.Report.Kind",
+        "ReportReasonEnum": "moderation.models.Report.Reason",
+        "ReportStatusEnum": "moderation.models.Report.Status",
     },
 }
 

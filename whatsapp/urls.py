@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("communities.api_urls")),
     path("", include("stories.api_urls")),
     path("", include("calls.api_urls")),
+    path("", include("moderation.api_urls")),
 ]
 
 urlpatterns = [
@@ -26,5 +27,6 @@ urlpatterns = [
     path("", include("communities.urls")),
     path("", include("stories.urls")),
     path("", include("calls.urls")),
+    path("", include("moderation.urls")),
 ]
 

@@ -130,25 +130,13 @@
     return details;
   }
 
+  // Attachments are drawn by static/js/media.js (the same markup as templates/chats/_media.html).
   function renderMedia(bubble, media) {
     if (window.AppMedia) { window.AppMedia.render(bubble, media); return; }
     (media || []).forEach(function (item) {
-      const url = item.download_url || item.url;
-      const thumb = item.thumbnail_url || item.thumbnail;
-      if (thumb && url && /^image\//.test(item.file_type || "")) {
-        const link = el("a", "bubble-media");
-        link.href = url;
-        const img = el("img");
-        img.src = thumb;
-        img.alt = item.original_name || "Image";
-        link.appendChild(img);
-        bubble.appendChild(link);
-      } else {
-        const file = el(url ? "a" : "span", "bubble-file", item.original_name || item.file_type || "File");
-        if (url) { file.href = url; }
-        file.dataset.multimediaId = item.multimedia_id;
-        bubble.appendChild(file);
-      }
+      const file = el("a", "bubble-file", item.original_name || item.file_type || "File");
+      file.href = item.download_url;
+      bubble.appendChild(file);
     });
   }
 
@@ -168,7 +156,7 @@
         m.forwarded_many_times ? "Forwarded many times" : "Forwarded"));
     }
     if (m.removed) {
-      bubble.appendChild(el("span", "bubble-text bubble-removed-text", "This message was deleted"));
+      bubble.appendChild(el("span", "bubble-text bubble-removed-text", "This message was removed"));
     } else {
       renderMedia(bubble, m.media);
       if (m.content) { bubble.appendChild(el("span", "bubble-text", m.content)); }
@@ -257,7 +245,7 @@
   }
 
   function previewText(m) {
-    if (m.removed) { return "This message was deleted"; }
+    if (m.removed) { return "This message was removed"; }
     if (m.content) { return m.content.length > 120 ? m.content.slice(0, 119) + "…" : m.content; }
     return "Attachment";
   }
@@ -339,7 +327,7 @@
     item.appendChild(link);
     const m = row.last_message;
     if (m) {
-      const sender = !isUser ? (m.sender_id === me ? "You" : null) : null;
+      const sender = !isUser ? (m.sender_id === me ? "You" : m.sender || null) : null;
       setPreview(item, m, sender);
     }
     time.textContent = chatTime(row.last_activity_at);
@@ -375,7 +363,7 @@
     const item = listRow("group", g.group_id);
     if (!item) { refreshList(); return; }
     if (Number(item.dataset.lastMessageId || 0) > g.group_message_id) { return; }
-    setPreview(item, g, g.sender_id === me ? "You" : g.sender_name || null);
+    setPreview(item, g, g.sender_id === me ? "You" : g.sender || null);
     moveToTop(item);
     if (g.sender_id !== me && location.pathname !== "/groups/" + g.group_id + "/") {
       setUnread(item, unreadOf(item) + 1);
@@ -498,6 +486,28 @@
 
   // ---- sending, typing, history, forwarding -------------------------------------------------
 
+  // At most one `typing` frame per TYPING_SEND_MS: the first keystroke sends at once, later
+  // ones within the window schedule a single frame at its end (the peer shows it for 5 s).
+  let typingTimer = null;
+  function signalTyping() {
+    const wait = lastTypingSent + TYPING_SEND_MS - Date.now();
+    if (wait <= 0) {
+      lastTypingSent = Date.now();
+      socket.send({ type: "typing", receiver_id: peerId });
+    } else if (!typingTimer) {
+      typingTimer = setTimeout(function () {
+        typingTimer = null;
+        if (input.value.trim()) { signalTyping(); }
+      }, wait);
+    }
+  }
+
+  function resetTyping() {
+    clearTimeout(typingTimer);
+    typingTimer = null;
+    lastTypingSent = 0; // the server forgets its limit for this chat on a send, too
+  }
+
   if (composer && input && peerId !== null) {
     composer.addEventListener("submit", function (event) {
       if (files && files.files.length) { return; } // attachments go through the form post
@@ -515,6 +525,7 @@
       scrollToBottom();
       pendingSends.set(clientId, { frame: frame, row: row });
       socket.send(frame);
+      resetTyping();
       input.value = "";
       input.style.height = "";
       input.focus();
@@ -530,11 +541,7 @@
     input.addEventListener("input", function () {
       input.style.height = "";
       input.style.height = Math.min(input.scrollHeight, 140) + "px";
-      const now = Date.now();
-      if (input.value.trim() && now - lastTypingSent > TYPING_SEND_MS) {
-        lastTypingSent = now;
-        socket.send({ type: "typing", receiver_id: peerId });
-      }
+      if (input.value.trim()) { signalTyping(); }
     });
   }
 

@@ -122,7 +122,7 @@
         m.forwarded_many_times ? "Forwarded many times" : "Forwarded"));
     }
     if (m.removed) {
-      bubble.appendChild(el("span", "bubble-text bubble-removed-text", "This message was deleted"));
+      bubble.appendChild(el("span", "bubble-text bubble-removed-text", "This message was removed"));
     } else {
       renderMedia(bubble, m.media);
       if (m.content) { bubble.appendChild(el("span", "bubble-text", m.content)); }

@@ -118,7 +118,8 @@ def test_token_refused_to_deactivated_user(api_client, alice):
         "/api/v1/auth/token/", {"phone_number": alice.phone_number, "password": PASSWORD}
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 403
+    assert response.data["code"] == "account_suspended"
 
 
 def test_token_malformed_number_is_a_400_on_the_field(api_client, db):

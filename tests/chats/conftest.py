@@ -7,36 +7,25 @@ from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 
 from accounts import services as account_services
-from chats import services
 from whatsapp import realtime
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Users are made by the dozen here; the production hasher would take a second each."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def _fresh_presence(settings):
+    """Presence counts live in the cache: a private one per test, so nobody starts online.
 
-
-@pytest.fixture(autouse=True)
-def _fresh_presence():
-    """Presence counts live in the cache: start every test with nobody online."""
+    (With ``REDIS_URL`` set the project cache is Redis, shared with live servers: not ours
+    to clear.)
+    """
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "chats-tests",
+        }
+    }
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture
-def make_person(make_user):
-    """Like ``make_user``, with numbers that cannot collide with alice, bob, carol or mallory.
-
-    (The shared ``make_user`` counts from +14155550100, so its second user is Alice's number.)
-    """
-    counter = iter(range(1000, 10_000))
-
-    def make(name: str | None = None):
-        return make_user(name, f"+1415556{next(counter):04d}")
-
-    return make
 
 
 def befriend(a, b):
@@ -49,16 +38,6 @@ def friends(alice, bob):
     """Alice and Bob have each other as contacts."""
     befriend(alice, bob)
     return alice, bob
-
-
-@pytest.fixture
-def send():
-    """Send a message through the service (the way every client does)."""
-
-    def send_(sender, receiver, content="hello", **kwargs):
-        return services.send_message(sender, receiver=receiver, content=content, **kwargs)
-
-    return send_
 
 
 class Pushes(list):

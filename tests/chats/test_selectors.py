@@ -107,9 +107,9 @@ def test_someone_elses_groups_and_chats_stay_out_of_my_inbox(alice, bob, carol, 
     assert list(selectors.chats_for(alice)) == []
 
 
-def test_the_inbox_slices_without_loading_every_row(alice, make_person, django_assert_num_queries):
+def test_the_inbox_slices_without_loading_every_row(alice, make_user, django_assert_num_queries):
     for i in range(5):
-        services.send_message(make_person(f"P{i}"), receiver=alice, content=str(i))
+        services.send_message(make_user(f"P{i}"), receiver=alice, content=str(i))
     inbox = selectors.chats_for(alice)
 
     assert inbox.count() == 5
@@ -119,17 +119,17 @@ def test_the_inbox_slices_without_loading_every_row(alice, make_person, django_a
     assert [row.last_message.content for row in page] == ["3", "2"]
 
 
-def make_inbox(user, make_person, size: int):
+def make_inbox(user, make_user, size: int):
     """``size`` chats for ``user``: two thirds 1:1 (unread, one with media), one third groups."""
     groups = size // 3
     for i in range(size - groups):
-        peer = make_person(f"Peer {size}-{i}")
+        peer = make_user(f"Peer {size}-{i}")
         message = services.send_message(peer, receiver=user, content=f"hi {i}")
         services.send_message(user, receiver=peer, content=f"reply {i}")
         services.send_message(peer, receiver=user, content=f"again {i}")
         Multimedia.objects.create(message=message, file="media/x.txt", file_type="text/plain")
     for i in range(groups):
-        other = make_person(f"Member {size}-{i}")
+        other = make_user(f"Member {size}-{i}")
         group = group_with(user, other, name=f"G{size}-{i}", messages=[(other, "hello")])
         Multimedia.objects.create(
             group_message=group.messages.first(), file="media/y.txt", file_type="text/plain"
@@ -143,8 +143,8 @@ INBOX_QUERIES = 10
 
 
 @pytest.mark.parametrize("size", [3, 30])
-def test_the_inbox_query_count_stays_flat(alice, make_person, size, django_assert_num_queries):
-    make_inbox(alice, make_person, size)
+def test_the_inbox_query_count_stays_flat(alice, make_user, size, django_assert_num_queries):
+    make_inbox(alice, make_user, size)
 
     with django_assert_num_queries(INBOX_QUERIES):
         rows = list(selectors.chats_for(alice))

@@ -1,6 +1,9 @@
 """The 1:1 chat services: send, idempotency, blocks, limits, forwarding, receipts, presence."""
 
+import time
+
 import pytest
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError
 from django.utils import timezone
@@ -389,3 +392,26 @@ def test_presence_is_shown_to_mutual_contacts(friends):
     presence = selectors.presence_of(bob, alice)
 
     assert presence.online is False and presence.last_seen == alice.last_seen
+
+
+def test_a_socket_count_left_by_a_crashed_server_expires(friends, monkeypatch):
+    alice, _ = friends
+    monkeypatch.setattr(services, "PRESENCE_TTL_SECONDS", 0.05)
+    services.user_connected(alice)  # its server dies: no disconnect, no heartbeat
+    assert selectors.is_online(alice.id)
+
+    time.sleep(0.1)
+
+    assert not selectors.is_online(alice.id)
+
+
+def test_a_heartbeat_counts_a_socket_again_after_its_count_expired(friends):
+    alice, _ = friends
+    services.user_connected(alice)
+    cache.delete(selectors.presence_key(alice.id))
+
+    services.refresh_presence(alice)
+
+    assert selectors.is_online(alice.id)
+    assert services.user_disconnected(alice) == 0
+    assert not selectors.is_online(alice.id)

@@ -379,3 +379,35 @@ def test_the_schema_documents_the_group_endpoints(api_client):
         "/api/v1/groups/{group_id}/read/",
     ):
         assert path in schema["paths"]
+
+
+def test_send_with_files_over_multipart(bob_api, group):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "green").save(buffer, format="PNG")
+    upload = SimpleUploadedFile("pic.png", buffer.getvalue(), content_type="image/png")
+
+    response = bob_api.post(
+        url("message_list", group.id), {"content": "", "files": [upload]}, format="multipart"
+    )
+
+    assert response.status_code == 201
+    (media,) = response.json()["media"]
+    assert media["file_type"].startswith("image/")
+
+
+def test_a_fake_image_is_refused(bob_api, group):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("pic.png", b"<html>not an image</html>", content_type="image/png")
+
+    response = bob_api.post(
+        url("message_list", group.id), {"content": "x", "files": [upload]}, format="multipart"
+    )
+
+    assert response.status_code == 400
+    assert not GroupMessage.objects.exists()

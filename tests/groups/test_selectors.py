@@ -62,19 +62,6 @@ def test_receipts_are_for_the_sender_only(group, alice, bob):
         selectors.message_receipts(bob, message)
 
 
-def test_group_chats_for_counts_my_unread_messages(group, alice, bob):
-    services.send_group_message(alice, group=group, content="1")
-    second = services.send_group_message(alice, group=group, content="2")
-    services.mark_group_messages_read(bob, message_ids=[second.id])
-
-    (row,) = selectors.group_chats_for(bob)
-    (own,) = selectors.group_chats_for(alice)
-
-    assert row.unread_count == 1
-    assert own.unread_count == 0
-    assert row.last_message_at == second.sent_at
-
-
 def test_addable_contacts_excludes_members_and_blocked(group, alice, make_member):
     from accounts import services as account_services
 

@@ -534,3 +534,17 @@ def test_a_failed_send_leaves_no_media_rows_or_files(group, alice, monkeypatch, 
         else []
     )
     assert stored == []
+
+
+def test_deleting_a_group_deletes_its_media_files(
+    group, alice, settings, django_capture_on_commit_callbacks
+):
+    services.send_group_message(alice, group=group, content="", files=[png_upload()])
+    stored = [p for p in settings.MEDIA_ROOT.rglob("*") if p.is_file()]
+    assert stored
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.delete_group(alice, group=group)
+
+    assert not Multimedia.objects.exists()
+    assert [p for p in settings.MEDIA_ROOT.rglob("*") if p.is_file()] == []

@@ -7,6 +7,7 @@ from django.utils import timezone
 from stories import services
 from stories.models import Story, StoryView
 from tests.conftest import token_client
+from tests.stories.conftest import befriend
 
 pytestmark = pytest.mark.django_db
 
@@ -187,3 +188,17 @@ def test_schema_has_the_story_endpoints(alice_api):
 
     for path in ["/api/v1/stories/", "/api/v1/stories/{story_id}/views/"]:
         assert path in paths
+
+
+@pytest.mark.parametrize("count", [2, 12])
+def test_story_list_query_count_is_flat(alice, make_user, count, django_assert_num_queries):
+    for i in range(count):
+        friend = make_user(f"Friend {i}", f"+1415557{i:04d}")
+        befriend(alice, friend)
+        services.post_story(friend, content=f"story {i}")
+    client = token_client(alice)
+
+    with django_assert_num_queries(4):  # token+user, count, page, who blocked me
+        response = client.get("/api/v1/stories/")
+
+    assert len(response.json()["results"]) == count

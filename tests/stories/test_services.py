@@ -10,7 +10,7 @@ from django.utils import timezone
 from chats.media import UnsupportedFile
 from stories import selectors, services
 from stories.models import Story, StoryView
-from tests.media.conftest import pdf_bytes, upload
+from tests.media.conftest import mp4_bytes, ogg_opus_bytes, pdf_bytes, upload
 from whatsapp.errors import DomainError, Forbidden, NotFound, PayloadTooLarge
 
 pytestmark = pytest.mark.django_db
@@ -203,3 +203,16 @@ def test_expired_stories_vanish_from_selectors_before_any_purge(friends, text_st
     assert list(selectors.visible_stories(alice)) == []
     with pytest.raises(NotFound):
         selectors.visible_story(bob, text_story.id)
+
+
+def test_video_story_is_kept_as_is_without_a_thumbnail(alice):
+    story = services.post_story(alice, content="Clip", file=upload("clip.mov", mp4_bytes()))
+
+    assert story.file_type == "video/mp4"
+    assert not story.thumbnail
+    assert story.size == len(mp4_bytes())
+
+
+def test_audio_cannot_be_a_story(alice):
+    with pytest.raises(UnsupportedFile):
+        services.post_story(alice, file=upload("voice.ogg", ogg_opus_bytes()))

@@ -1,0 +1,78 @@
+// Moderation on every page of the app (loaded by shell.html):
+// - a message staff removed turns into "This message was removed" at once, in the open chat
+//   and in the chat list (frames `message.removed` {message_id} and `group_message.removed`
+//   {group_message_id, group_id});
+// - a suspended account leaves the app (`account.suspended`, sent just before the server
+//   closes the socket), instead of reconnecting in a loop;
+// - message menus built live by chat.js / groups.js get the "Report" entry the server-rendered
+//   ones have (templates/chats/_message.html, templates/groups/_message.html), added when a
+//   menu opens, for messages from others only.
+(function () {
+  "use strict";
+  const socket = window.AppSocket;
+  const REMOVED = "This message was removed";
+  const REPORT_URL = "/report/";
+
+  function tombstone(row) {
+    const bubble = row && row.querySelector(".bubble");
+    if (!bubble || bubble.querySelector(".bubble-removed-text")) { return; }
+    bubble.classList.add("bubble-removed");
+    bubble.querySelectorAll(".message-menu, .bubble-forwarded, .bubble-text, [data-multimedia-id]")
+      .forEach(function (node) { node.remove(); });
+    const text = document.createElement("span");
+    text.className = "bubble-text bubble-removed-text";
+    text.textContent = REMOVED;
+    bubble.insertBefore(text, bubble.querySelector(".bubble-meta"));
+  }
+
+  function clearPreview(selector) {
+    document.querySelectorAll(selector).forEach(function (item) {
+      const text = item.querySelector(".chat-preview-text");
+      if (text) { text.textContent = REMOVED; }
+    });
+  }
+
+  if (socket) {
+    socket.on("message.removed", function (frame) {
+      const id = Number(frame.message_id);
+      document.querySelectorAll('.message-row[data-message-id="' + id + '"]').forEach(tombstone);
+      clearPreview('.chat-row[data-kind="user"][data-last-message-id="' + id + '"]');
+    });
+
+    socket.on("group_message.removed", function (frame) {
+      const id = Number(frame.group_message_id);
+      document.querySelectorAll('.message-row[data-group-message-id="' + id + '"]').forEach(tombstone);
+      clearPreview('.chat-row[data-kind="group"][data-group-id="' + Number(frame.group_id) +
+        '"][data-last-message-id="' + id + '"]');
+    });
+
+    socket.on("account.suspended", function () {
+      window.location.assign("/login/");
+    });
+  }
+
+  function reportLink(row) {
+    const link = document.createElement("a");
+    link.className = "message-report";
+    link.textContent = "Report";
+    const group = row.dataset.groupMessageId;
+    const params = new URLSearchParams({
+      kind: group ? "group_message" : "message",
+      id: group || row.dataset.messageId,
+      next: window.location.pathname,
+    });
+    link.href = REPORT_URL + "?" + params.toString();
+    return link;
+  }
+
+  // `toggle` does not bubble: listen in the capture phase for every menu on the page.
+  document.addEventListener("toggle", function (event) {
+    const menu = event.target;
+    if (!menu.matches || !menu.matches("details.message-menu") || !menu.open) { return; }
+    const row = menu.closest(".message-row");
+    const items = menu.querySelector(".message-menu-items");
+    if (!row || !items || row.classList.contains("message-row-out")) { return; }
+    if (!row.dataset.messageId && !row.dataset.groupMessageId) { return; }
+    if (!items.querySelector(".message-report")) { items.appendChild(reportLink(row)); }
+  }, true);
+})();
