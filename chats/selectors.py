@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.db.models import Case, Count, F, Max, OuterRef, Q, QuerySet, Subquery, When
 
 from accounts.models import Contact, User
-from accounts.selectors import blocked_user_ids, is_blocked_between, visible_user
+from accounts.selectors import blocked_user_ids, is_blocked_between
 from chats.models import Message
 from groups.models import Group, GroupMember, GroupMessage, GroupMessageReceipt
 from whatsapp.errors import Blocked, DomainError, NotFound
@@ -22,8 +22,14 @@ USER, GROUP = "user", "group"
 
 
 def chat_peer(user: User, user_id: int) -> User:
-    """The other user of a 1:1 chat: any active user (oneself included), else NotFound."""
-    return visible_user(user, user_id)
+    """The other user of a 1:1 chat (oneself included); NotFound if there is no such chat.
+
+    Any active user; a deactivated one only while there is history with them to read.
+    """
+    peer = User.objects.filter(id=user_id).first()
+    if peer is None or (not peer.is_active and not conversation(user, peer).exists()):
+        raise NotFound("No such user.")
+    return peer
 
 
 def message_receiver(user: User, user_id: int, *, field: str = "receiver_id") -> User:

@@ -488,6 +488,22 @@ async def test_typing_is_relayed_again_after_the_interval(alice, bob, monkeypatc
     await bob_tab.disconnect()
 
 
+async def test_a_sent_message_lets_the_next_typing_through_at_once(alice, bob):
+    alice_tab, bob_tab = await connect(alice), await connect(bob)
+    await alice_tab.send_json_to({"type": "typing", "receiver_id": bob.id})
+    await alice_tab.send_json_to(
+        {"type": "message.send", "receiver_id": bob.id, "content": "hi", "client_id": "t1"}
+    )
+    await receive_until(alice_tab, "message.ack")
+
+    await alice_tab.send_json_to({"type": "typing", "receiver_id": bob.id})
+
+    frames = [f["type"] for f in await drain(bob_tab) if f["type"] in ("typing", "message.new")]
+    assert frames == ["typing", "message.new", "typing"]
+    await alice_tab.disconnect()
+    await bob_tab.disconnect()
+
+
 async def test_typing_to_a_blocked_user_is_not_allowed(alice, bob):
     await database_sync_to_async(account_services.block_user)(bob, blocked=alice)
     alice_tab, bob_tab = await connect(alice), await connect(bob)

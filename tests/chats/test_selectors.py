@@ -153,3 +153,16 @@ def test_the_inbox_query_count_stays_flat(alice, make_user, size, django_assert_
             _ = row.last_message.sender.name if row.kind == "group" else row.peer.name
 
     assert len(rows) == size
+
+
+def test_a_deactivated_peer_keeps_the_history_but_not_a_new_chat(alice, bob, carol):
+    services.send_message(bob, receiver=alice, content="before")
+    for user in (bob, carol):
+        user.is_active = False
+        user.save()
+
+    assert selectors.chat_peer(alice, bob.id) == bob
+    with pytest.raises(NotFound):
+        selectors.chat_peer(alice, carol.id)
+    with pytest.raises(NotFound):
+        selectors.chat_peer(alice, 999_999)
