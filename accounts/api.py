@@ -9,7 +9,6 @@ from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -31,6 +30,7 @@ from accounts.serializers import (
     TokenSerializer,
 )
 from accounts.throttling import LoginRateThrottle, RegisterRateThrottle
+from whatsapp.api import AnyAcceptNegotiation
 from whatsapp.errors import NotFound
 
 ERROR = OpenApiResponse(description="Field errors, or `detail` and `code`.")
@@ -251,23 +251,13 @@ class BlockDetailView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class _AnyContentNegotiation(BaseContentNegotiation):
-    """Binary responses: serve whatever the client accepts (an <img> asks for image/*)."""
-
-    def select_parser(self, request, parsers):
-        return parsers[0]
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return (renderers[0], renderers[0].media_type)
-
-
 class ProfilePictureView(APIView):
     """The bytes of a profile picture (``?thumb=1``: the thumbnail), for any signed-in user.
 
     Media are not public: this view checks the session or token, then streams from storage.
     """
 
-    content_negotiation_class = _AnyContentNegotiation
+    content_negotiation_class = AnyAcceptNegotiation
 
     @extend_schema(
         tags=["users"],

@@ -15,13 +15,13 @@ from django.http import FileResponse, HttpResponse, HttpResponseRedirect, Stream
 from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chats.media import ALLOWED_TYPES, is_inline
 from chats.media_selectors import visible_multimedia
 from chats.media_serializers import MultimediaSerializer
+from whatsapp.api import AnyAcceptNegotiation
 from whatsapp.errors import NotFound
 
 DOWNLOAD_RESPONSES = {
@@ -32,16 +32,6 @@ DOWNLOAD_RESPONSES = {
     302: OpenApiResponse(description="On S3: redirect to a short-lived signed URL."),
     404: OpenApiResponse(description="No such file, or not visible to the caller."),
 }
-
-
-class AnyAcceptNegotiation(BaseContentNegotiation):
-    """File endpoints answer whatever ``<img>``, ``<video>`` or a download sends as Accept."""
-
-    def select_parser(self, request, parsers):
-        return parsers[0] if parsers else None
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
 
 
 def served_content_type(file_type: str) -> str:

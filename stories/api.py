@@ -9,12 +9,12 @@ from rest_framework.views import APIView
 
 from chats.media_api import (
     DOWNLOAD_RESPONSES,
-    AnyAcceptNegotiation,
     file_response,
     thumbnail_response,
 )
 from stories import selectors, services
 from stories.serializers import StoryCreateSerializer, StorySerializer, StoryViewSerializer
+from whatsapp.api import AnyAcceptNegotiation
 
 NOT_FOUND = OpenApiResponse(description="No such active story, or not visible to the caller.")
 ERROR = OpenApiResponse(description="Field errors, or `detail` and `code`.")

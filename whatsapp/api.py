@@ -4,6 +4,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -33,3 +34,13 @@ def exception_handler(exc, context):
     if response is not None and response.status_code == status.HTTP_429_TOO_MANY_REQUESTS:
         response.data.setdefault("code", "throttled")
     return response
+
+
+class AnyAcceptNegotiation(BaseContentNegotiation):
+    """File endpoints answer whatever ``<img>``, ``<video>`` or a download sends as Accept."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type

@@ -42,10 +42,7 @@ def test_reporting_a_user_with_block_blocks_them(alice_api, alice, bob, friends)
 
     assert response.status_code == 201
     assert response.json()["blocked"] is True
-    assert (
-        alice_api.get("/api/v1/blocks/").json()["results"][0]["blocked_user"]["user_id"] == (bob.id)
-        or alice.blocks_made.filter(blocked=bob).exists()
-    )
+    assert alice.blocks_made.filter(blocked=bob).exists()
 
 
 def test_what_i_cannot_see_is_404(mallory_api, message, group, group_message, story):
