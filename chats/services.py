@@ -49,7 +49,7 @@ def _check_can_message(sender: User, receiver: User) -> None:
         raise Blocked("You cannot message this user.")
 
 
-def _check_content(content: str, *, has_media: bool) -> None:
+def check_content(content: str, *, has_media: bool) -> None:
     limit = settings.MESSAGE_MAX_LENGTH
     if len(content) > limit:
         raise DomainError(
@@ -59,7 +59,7 @@ def _check_content(content: str, *, has_media: bool) -> None:
         raise DomainError("Type a message or attach a file.", code="blank", field="content")
 
 
-def _clean_client_id(client_id: Any) -> str | None:
+def clean_client_id(client_id: Any) -> str | None:
     if client_id is None:
         return None
     if not isinstance(client_id, str) or not client_id or len(client_id) > CLIENT_ID_MAX_LENGTH:
@@ -126,12 +126,12 @@ def send_message(
 
     content = content or ""
     files = list(files or ())
-    client_id = _clean_client_id(client_id)
+    client_id = clean_client_id(client_id)
     if client_id is not None:
         existing = Message.objects.filter(sender_id=sender.id, client_id=client_id).first()
         if existing is not None:
             return _replay(existing, receiver=receiver, content=content)
-    _check_content(content, has_media=bool(files))
+    check_content(content, has_media=bool(files))
     _check_can_message(sender, receiver)
     try:
         with atomic_with_files():

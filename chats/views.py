@@ -54,13 +54,17 @@ def _peer_or_404(user, user_id: int):
         raise Http404(exc.detail) from exc
 
 
-def _sidebar(request, *, active_peer_id: int | None = None) -> dict:
+def chat_sidebar(
+    request, *, active_peer_id: int | None = None, active_group_id: int | None = None
+) -> dict:
+    """Context of the chat list pane, shared by the 1:1, group and other chat-side pages."""
     rows = selectors.chats_for(request.user)[:SIDEBAR_CHATS]
     contacts = list(contacts_of(request.user))
     return {
         "nav_active": "chats",
         "chat_rows": rows,
         "active_peer_id": active_peer_id,
+        "active_group_id": active_group_id,
         "contacts": contacts,
         "forward_targets": _forward_targets(rows, contacts),
         "newest_message_id": max(
@@ -73,7 +77,7 @@ def _sidebar(request, *, active_peer_id: int | None = None) -> dict:
 @login_required
 def home(request):
     """The app: the chat list in the side pane, nothing open yet."""
-    return render(request, "chats/home.html", _sidebar(request))
+    return render(request, "chats/home.html", chat_sidebar(request))
 
 
 def _history_page(request, peer) -> tuple[list, str | None, str | None]:
@@ -119,7 +123,7 @@ def conversation(request, user_id: int):
             else:
                 return redirect("chats:conversation", user_id=peer.id)
     messages, older_link, older_api = _history_page(request, peer)
-    context = _sidebar(request, active_peer_id=peer.id) | {
+    context = chat_sidebar(request, active_peer_id=peer.id) | {
         "peer": peer,
         "form": form,
         "history": messages,
@@ -141,7 +145,7 @@ def forward(request, message_id: int):
         message = selectors.visible_message(request.user, message_id)
     except NotFound as exc:
         raise Http404(exc.detail) from exc
-    targets = _sidebar(request)["forward_targets"]
+    targets = chat_sidebar(request)["forward_targets"]
     form = ForwardForm(request.POST or None, choices=[(u.id, u.display_name) for u in targets])
     peer_id = message.receiver_id if message.sender_id == request.user.id else message.sender_id
     if request.method == "POST" and form.is_valid():

@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from chats.services import _check_content
+from chats.services import check_content
 from communities.models import Community, CommunityAnnouncement, CommunityGroup
 from communities.selectors import CommunityAdmin, community_admin_ids, community_group_ids
 from communities.serializers import announcement_json
@@ -170,7 +170,7 @@ def post_announcement(
 
     content = content or ""
     files = list(files or ())
-    _check_content(content, has_media=bool(files))
+    check_content(content, has_media=bool(files))
     with atomic_with_files():
         _require_admin(sender, community)
         announcement = CommunityAnnouncement.objects.create(

@@ -39,7 +39,7 @@ from django.utils import timezone
 from accounts.models import Contact, User
 from accounts.selectors import blocked_user_ids
 from chats.serializers import FORWARDED_MANY_TIMES, timestamp
-from chats.services import MAX_FORWARD_RECEIVERS, MAX_RECEIPT_IDS, _check_content, _clean_client_id
+from chats.services import MAX_FORWARD_RECEIVERS, MAX_RECEIPT_IDS, check_content, clean_client_id
 from groups.models import Group, GroupMember, GroupMessage, GroupMessageReceipt
 from groups.serializers import group_message_json
 from whatsapp import realtime
@@ -345,13 +345,13 @@ def send_group_message(
 
     content = content or ""
     files = list(files or ())
-    client_id = _clean_client_id(client_id)
+    client_id = clean_client_id(client_id)
     _membership(sender, group.id)
     if client_id is not None:
         existing = GroupMessage.objects.filter(sender_id=sender.id, client_id=client_id).first()
         if existing is not None:
             return _replay(existing, group=group, content=content)
-    _check_content(content, has_media=bool(files))
+    check_content(content, has_media=bool(files))
     try:
         with atomic_with_files():
             message = GroupMessage.objects.create(

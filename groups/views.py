@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from rest_framework.request import Request
 
 from accounts.selectors import contacts_of
-from chats.views import _sidebar as chat_sidebar
+from chats.views import chat_sidebar
 from groups import selectors, services
 from groups.forms import (
     GroupCreateForm,
@@ -127,7 +127,7 @@ def group_chat(request, group_id: int):
                 return redirect("groups:detail", group_id=group.id)
     history, older_link, older_api = _history_page(request, group)
     members = list(selectors.group_members(group))
-    context = chat_sidebar(request) | {
+    context = chat_sidebar(request, active_group_id=group.id) | {
         "group": group,
         "members": members,
         "member_names": {m.user_id: m.user.display_name for m in members},

@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
-from chats.views import _sidebar as chat_sidebar
+from chats.views import chat_sidebar
 from moderation import selectors, services
 from moderation.forms import ReportForm
 from moderation.models import Report

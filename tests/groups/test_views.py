@@ -27,6 +27,22 @@ def test_new_group_page_offers_my_contacts(alice_web, alice_contacts):
     assert "Bob" in html and "Carol" in html
 
 
+def test_chat_list_links_to_new_group(alice_web):
+    response = alice_web.get(reverse("chats:home"))
+
+    assert f'href="{reverse("groups:new")}"' in response.content.decode()
+
+
+def test_open_group_is_marked_current_in_the_chat_list(alice_web, group):
+    response = alice_web.get(reverse("groups:detail", args=[group.id]))
+
+    html = response.content.decode()
+    row_start = html.index(f'data-group-id="{group.id}"')
+    row = html[html.rindex("<li", 0, row_start) : html.index("</li>", row_start)]
+    assert "active" in row.split(">", 1)[0]
+    assert 'aria-current="page"' in row
+
+
 def test_creating_a_group_in_the_browser_makes_me_admin(alice_web, alice, bob, alice_contacts):
     response = alice_web.post(reverse("groups:new"), {"group_name": "Trip", "members": [bob.id]})
 
