@@ -95,11 +95,15 @@ class UserAdmin(BaseUserAdmin):
 
     @admin.action(description="Deactivate selected users")
     def deactivate_users(self, request, queryset):
-        _moderate(self, request, queryset, services.deactivate_user, "Deactivated")
+        from moderation.actions import suspend_from_admin  # audited as a suspension
+
+        _moderate(self, request, queryset, suspend_from_admin, "Deactivated")
 
     @admin.action(description="Reactivate selected users")
     def reactivate_users(self, request, queryset):
-        _moderate(self, request, queryset, services.reactivate_user, "Reactivated")
+        from moderation.actions import reinstate_from_admin
+
+        _moderate(self, request, queryset, reinstate_from_admin, "Reactivated")
 
     @admin.action(description="Remove profile picture of selected users")
     def remove_profile_pictures(self, request, queryset):

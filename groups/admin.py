@@ -1,11 +1,10 @@
 """Staff moderation of groups: groups with their members, group messages and receipts."""
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.template.defaultfilters import truncatechars
 
 from chats.admin import RemovedFilter
-from groups import services
 from groups.models import Group, GroupMember, GroupMessage, GroupMessageReceipt
 
 
@@ -84,9 +83,10 @@ class GroupMessageAdmin(admin.ModelAdmin):
 
     @admin.action(description="Remove selected messages", permissions=["change"])
     def remove_messages(self, request, queryset: QuerySet[GroupMessage]) -> None:
-        ids = list(queryset.values_list("id", flat=True))
-        count = services.remove_group_messages(request.user, message_ids=ids)
-        self.message_user(request, f"Removed {count} message(s) and their media.", messages.SUCCESS)
+        # Through moderation: audited, and open chats show "This message was removed" at once.
+        from moderation.actions import remove_selected
+
+        remove_selected(self, request, queryset, noun="message(s)")
 
 
 @admin.register(GroupMessageReceipt)

@@ -1,6 +1,6 @@
 """Staff moderation of stories: list, search, and remove them with their files."""
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.template.defaultfilters import truncatechars
 
@@ -52,8 +52,10 @@ class StoryAdmin(admin.ModelAdmin):
 
     @admin.action(description="Remove selected stories", permissions=["delete"])
     def remove_stories(self, request, queryset: QuerySet[Story]) -> None:
-        count = services.remove_stories(queryset)
-        self.message_user(request, f"Removed {count} story(ies) and their files.", messages.SUCCESS)
+        # Through moderation: a tombstone with its files deleted, audited, dropped live by viewers.
+        from moderation.actions import remove_selected
+
+        remove_selected(self, request, queryset, noun="story(ies)")
 
     def delete_model(self, request, obj: Story) -> None:
         services.remove_stories(Story.objects.filter(id=obj.id))

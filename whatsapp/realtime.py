@@ -6,12 +6,15 @@ after the commit, so a rolled-back write never reaches a socket. The channel lay
 doorbell: everything pushed is already stored, and ``sync`` replays it for a client that missed it.
 """
 
+import logging
 from collections.abc import Iterable
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+
+logger = logging.getLogger(__name__)
 
 
 def user_group(user_id: int) -> str:
@@ -26,7 +29,12 @@ def _send(group: str, frame: dict[str, Any], exclude_channel: str | None) -> Non
     event = {"type": "push", "frame": frame, "group": group}
     if exclude_channel:
         event["exclude_channel"] = exclude_channel
-    async_to_sync(layer.group_send)(group, event)
+    try:
+        async_to_sync(layer.group_send)(group, event)
+    except Exception:
+        # The write is committed: a lost doorbell (e.g. Redis restarting) must not turn a stored
+        # message into an error for its sender. Clients reconnect and `sync` what they missed.
+        logger.warning("push to %s failed; the client will sync it", group, exc_info=True)
 
 
 def publish(

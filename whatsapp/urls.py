@@ -29,4 +29,3 @@ urlpatterns = [
     path("", include("calls.urls")),
     path("", include("moderation.urls")),
 ]
-

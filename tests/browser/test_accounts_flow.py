@@ -46,7 +46,7 @@ def test_new_user_signs_up_logs_out_logs_in_and_adds_a_contact(
     page.get_by_role("button", name="Add contact").click()
 
     contacts = page.get_by_role("list", name="Contacts")
-    expect(contacts.get_by_role("link", name="Bob")).to_be_visible()
+    expect(contacts.get_by_role("link", name="Bob", exact=True)).to_be_visible()
     assert Contact.objects.filter(user=alice, contact_user=bob).exists()
 
 

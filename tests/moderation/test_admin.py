@@ -311,3 +311,19 @@ def test_the_audit_log_records_who_did_what_when_and_why(moderator, alice, bob, 
     assert all(e.created_at >= before for e in entries)
     assert all(e.report == report for e in entries)
     assert entries[1].target_label == str(bob)
+
+
+def test_the_queue_costs_the_same_queries_for_few_or_many_reports(
+    moderator_client, alice, make_user, django_assert_max_num_queries
+):
+    def add(count):
+        for _ in range(count):
+            make_report(alice, "user", make_user().id)
+
+    add(2)
+    with django_assert_max_num_queries(20) as few:
+        moderator_client.get(QUEUE)
+    add(20)
+
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        moderator_client.get(QUEUE)

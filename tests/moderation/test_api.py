@@ -163,3 +163,21 @@ def test_a_suspended_users_old_token_stops_working(bob):
     services.suspend_user(moderator, user=bob, reason="spam")
 
     assert client.get("/api/v1/users/me/").status_code == 401
+
+
+def test_listing_my_reports_costs_the_same_queries_for_few_or_many(
+    alice_api, alice, make_user, settings, django_assert_num_queries
+):
+    settings.REPORTS_PER_HOUR = 100
+
+    def add(count):
+        for _ in range(count):
+            services.create_report(alice, kind="user", target_id=make_user().id, reason="spam")
+
+    add(2)
+    with django_assert_num_queries(3) as few:
+        alice_api.get(URL)
+    add(10)
+
+    with django_assert_num_queries(len(few.captured_queries)):
+        alice_api.get(URL)

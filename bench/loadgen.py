@@ -1,0 +1,615 @@
+"""Open-loop load generator of the bench suite: asyncio + websockets, no Django.
+
+Run by ``bench.run`` as ``python -m bench.loadgen CONFIG.json OUT.json``, pinned to its own core
+with ``taskset``. Every send is scheduled at a fixed time whether or not earlier replies came
+(open loop), and latency is measured from that scheduled time, so a stall on the server shows
+up in full instead of slowing the generator down (no coordinated omission). Percentiles come
+from HDR histograms (1 µs to 60 s, 3 significant digits).
+
+Each step also reports the generator's own CPU use and how late it was against its schedule;
+a step whose generator used more than ``GEN_CPU_LIMIT`` of its core is marked invalid.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from typing import Any
+
+from hdrh.histogram import HdrHistogram
+from websockets.asyncio.client import connect
+
+GEN_CPU_LIMIT = 0.90
+MAX_US = 60_000_000
+
+
+def hist() -> HdrHistogram:
+    return HdrHistogram(1, MAX_US, 3)
+
+
+def record(h: HdrHistogram, seconds: float) -> None:
+    h.record_value(min(MAX_US, max(1, int(seconds * 1e6))))
+
+
+def summary(h: HdrHistogram) -> dict[str, Any]:
+    n = h.get_total_count()
+    if not n:
+        return {"count": 0}
+    ms = lambda p: round(h.get_value_at_percentile(p) / 1000, 3)  # noqa: E731
+    return {
+        "count": n,
+        "p50_ms": ms(50),
+        "p90_ms": ms(90),
+        "p99_ms": ms(99),
+        "p999_ms": ms(99.9),
+        "max_ms": round(h.get_max_value() / 1000, 3),
+        "mean_ms": round(h.get_mean_value() / 1000, 3),
+    }
+
+
+class CpuMeter:
+    """Share of one core this process used since it was made (1.0 = a whole core)."""
+
+    def __init__(self):
+        self.wall = time.monotonic()
+        self.cpu = time.process_time()
+
+    def read(self) -> float:
+        return round((time.process_time() - self.cpu) / max(1e-9, time.monotonic() - self.wall), 3)
+
+
+class Lag:
+    """Event-loop lag of the generator: how late a 5 ms ticker wakes up."""
+
+    def __init__(self):
+        self.h = hist()
+        self.task = asyncio.create_task(self._tick())
+
+    async def _tick(self):
+        loop = asyncio.get_running_loop()
+        while True:
+            due = loop.time() + 0.005
+            await asyncio.sleep(0.005)
+            record(self.h, loop.time() - due)
+
+    def reset(self) -> HdrHistogram:
+        old, self.h = self.h, hist()
+        return old
+
+
+class Conn:
+    """One authenticated socket with a reader that hands every frame to ``on_frame``."""
+
+    def __init__(self, ws, user_id: int):
+        self.ws = ws
+        self.user_id = user_id
+        self.on_frame = None
+        self.reader: asyncio.Task | None = None
+        self.deliveries: list[int] = []
+        self.delivery_kind = ""
+        self.flush_scheduled = False
+
+    def start(self, on_frame) -> None:
+        self.on_frame = on_frame
+        self.reader = asyncio.create_task(self._read())
+
+    async def _read(self):
+        try:
+            async for raw in self.ws:
+                self.on_frame(self, json.loads(raw))
+        except Exception:  # a closed socket ends its reader; losses are counted by the caller
+            pass
+
+    def acknowledge(self, kind: str, item_id: int) -> None:
+        """Batch delivery receipts the way static/js/socket.js does (one frame per 50 ms)."""
+        self.deliveries.append(item_id)
+        self.delivery_kind = kind
+        if not self.flush_scheduled:
+            self.flush_scheduled = True
+            asyncio.get_running_loop().call_later(0.05, self._flush)
+
+    def _flush(self) -> None:
+        self.flush_scheduled = False
+        ids, self.deliveries = self.deliveries, []
+        if not ids:
+            return
+        if self.delivery_kind == "message":
+            frame = {"type": "message.delivered", "message_ids": ids}
+        else:
+            frame = {"type": "group_message.delivered", "group_message_ids": ids}
+        spawn(self.ws.send(json.dumps(frame)))
+
+
+_tasks: set[asyncio.Task] = set()
+
+
+def spawn(coro) -> None:
+    task = asyncio.create_task(coro)
+    _tasks.add(task)
+    task.add_done_callback(_tasks.discard)
+
+
+async def open_conn(url: str, token: str) -> Conn:
+    ws = await connect(
+        url,
+        additional_headers=[("Authorization", f"Token {token}")],
+        ping_interval=None,
+        max_size=None,
+        open_timeout=120,
+        close_timeout=2,
+    )
+    while True:  # frames pushed on connect (presence, undelivered) may come after ready
+        frame = json.loads(await ws.recv())
+        if frame.get("type") == "ready":
+            return Conn(ws, frame["user_id"])
+
+
+async def open_many(targets: list[tuple[str, str]], concurrency: int = 64) -> list[Conn]:
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(url, token):
+        async with gate:
+            for attempt in range(3):
+                try:
+                    return await open_conn(url, token)
+                except Exception:
+                    if attempt == 2:
+                        raise
+                    await asyncio.sleep(0.5)
+
+    return list(await asyncio.gather(*(one(u, t) for u, t in targets)))
+
+
+async def close_all(conns: list[Conn]) -> None:
+    for c in conns:
+        if c.reader:
+            c.reader.cancel()
+    await asyncio.gather(*(c.ws.close() for c in conns), return_exceptions=True)
+
+
+# --- scenario: 1:1 pairs at rising fixed rates ---------------------------------------------
+
+
+async def scenario_pairs(cfg: dict[str, Any]) -> dict[str, Any]:
+    loop = asyncio.get_running_loop()
+    pairs = cfg["pairs"]  # [sender_token, receiver_token, receiver_user_id]
+    receipts = cfg.get("receipts", True)
+    n = len(pairs)
+    conns = await open_many(
+        [(cfg["url_send"], p[0]) for p in pairs] + [(cfg["url_recv"], p[1]) for p in pairs]
+    )
+    senders, receivers = conns[:n], conns[n:]
+    scheduled: dict[str, float] = {}
+    ack_wait: dict[str, float] = {}
+    step_state: dict[str, Any] = {}
+
+    def on_sender(conn: Conn, frame: dict[str, Any]) -> None:
+        kind = frame.get("type")
+        if kind == "message.ack":
+            due = ack_wait.pop(frame.get("client_id"), None)
+            if due is not None:
+                record(step_state["ack"], loop.time() - due)
+        elif kind == "error":
+            step_state["errors"] += 1
+            step_state.setdefault("error_samples", []).append(frame)
+
+    def on_receiver(conn: Conn, frame: dict[str, Any]) -> None:
+        if frame.get("type") != "message.new":
+            return
+        message = frame["message"]
+        due = scheduled.pop(message.get("client_id"), None)
+        if due is None:
+            return
+        now = loop.time()
+        record(step_state["e2e"], now - due)
+        step_state["last_rx"] = now
+        if receipts:
+            conn.acknowledge("message", message["message_id"])
+
+    for c in senders:
+        c.start(on_sender)
+    for c in receivers:
+        c.start(on_receiver)
+
+    lag = Lag()
+    steps = []
+    content_pad = "x" * max(0, int(cfg.get("content_bytes", 64)) - 24)
+    for step_no, rate in enumerate(cfg["rates"]):
+        count = int(rate * cfg["step_seconds"])
+        step_state.clear()
+        step_state.update(e2e=hist(), ack=hist(), errors=0, last_rx=0.0)
+        late = hist()
+        lag.reset()
+        cpu = CpuMeter()
+        t0 = loop.time() + 0.05
+        for i in range(count):
+            due = t0 + i / rate
+            delay = due - loop.time()
+            if delay > 0.0005:
+                await asyncio.sleep(delay)
+            record(late, max(0.0, loop.time() - due))
+            sender, (_, _, receiver_id) = senders[i % n], pairs[i % n]
+            client_id = f"s{step_no}r{rate}-{i}"
+            scheduled[client_id] = due
+            ack_wait[client_id] = due
+            payload = {
+                "type": "message.send",
+                "receiver_id": receiver_id,
+                "content": f"bench {client_id} {content_pad}",
+                "client_id": client_id,
+            }
+            spawn(sender.ws.send(json.dumps(payload)))
+        send_end = loop.time()
+        deadline = send_end + cfg.get("drain_seconds", 5)
+        while scheduled and loop.time() < deadline:
+            await asyncio.sleep(0.02)
+        gen_cpu = cpu.read()
+        lost = len(scheduled)
+        scheduled.clear()
+        ack_wait.clear()
+        e2e = summary(step_state["e2e"])
+        step = {
+            "offered_rate": rate,
+            "sent": count,
+            "received": e2e["count"],
+            "lost": lost,
+            "errors": step_state["errors"],
+            "error_samples": step_state.get("error_samples", [])[:3],
+            "achieved_rate": round(e2e["count"] / max(1e-9, step_state["last_rx"] - t0), 1)
+            if e2e["count"]
+            else 0,
+            "e2e": e2e,
+            "ack": summary(step_state["ack"]),
+            "send_lateness": summary(late),
+            "loop_lag": summary(lag.reset()),
+            "gen_cpu": gen_cpu,
+            "valid": gen_cpu < GEN_CPU_LIMIT,
+        }
+        steps.append(step)
+        print(
+            f"  pairs rate={rate}/s recv={step['received']}/{count} lost={lost} "
+            f"err={step['errors']} p50={e2e.get('p50_ms')} p99={e2e.get('p99_ms')} "
+            f"p99.9={e2e.get('p999_ms')} gen_cpu={gen_cpu}",
+            flush=True,
+        )
+        stop = cfg.get("stop_p99_ms", 300)
+        if lost > count * 0.01 or e2e.get("p99_ms", 1e9) > stop:
+            break
+        await asyncio.sleep(cfg.get("pause_seconds", 1.5))
+    lag.task.cancel()
+    await close_all(conns)
+    return {"pairs": n, "receipts": receipts, "steps": steps}
+
+
+# --- scenario: fan-out to one big group ------------------------------------------------------
+
+
+async def scenario_fanout(cfg: dict[str, Any]) -> dict[str, Any]:
+    loop = asyncio.get_running_loop()
+    receipts = cfg.get("receipts", True)
+    kind = cfg.get("kind", "group")  # "group" (the app) or "relay" (the bare baseline)
+    members = cfg["member_tokens"]
+    sender = await open_conn(cfg["url"], cfg["sender_token"])
+    conns = await open_many([(cfg["url"], t) for t in members])
+    expected = len(conns)
+    await asyncio.sleep(1.0)  # let the connect-time hooks (group subscriptions) settle
+    scheduled: dict[str, float] = {}
+    got: dict[str, list[float]] = defaultdict(list)
+    errors: list[dict[str, Any]] = []
+
+    def on_member(conn: Conn, frame: dict[str, Any]) -> None:
+        if frame.get("type") != "group_message.new":
+            return
+        message = frame["group_message"]
+        client_id = message.get("client_id")
+        due = scheduled.get(client_id)
+        if due is None:
+            return
+        got[client_id].append(loop.time() - due)
+        if receipts:
+            conn.acknowledge("group_message", message["group_message_id"])
+
+    def on_sender(conn: Conn, frame: dict[str, Any]) -> None:
+        if frame.get("type") == "error":
+            errors.append(frame)
+
+    for c in conns:
+        c.start(on_member)
+    sender.start(on_sender)
+    cpu = CpuMeter()
+    last, median, every = hist(), hist(), hist()
+    per_message = []
+    t0 = loop.time() + 0.1
+    for i in range(cfg["messages"]):
+        due = t0 + i * cfg["interval_seconds"]
+        await asyncio.sleep(max(0.0, due - loop.time()))
+        client_id = f"fan-{i}"
+        scheduled[client_id] = due
+        frame = {
+            "type": "group_message.send",
+            "group_id": cfg["group_id"],
+            "content": f"fan-out {i}",
+            "client_id": client_id,
+        }
+        spawn(sender.ws.send(json.dumps(frame)))
+    deadline = loop.time() + cfg.get("drain_seconds", 10)
+    while loop.time() < deadline and any(len(got[c]) < expected for c in scheduled):
+        await asyncio.sleep(0.05)
+    gen_cpu = cpu.read()
+    lost = 0
+    for client_id in scheduled:
+        times = sorted(got[client_id])
+        lost += expected - len(times)
+        for t in times:
+            record(every, t)
+        if times:
+            record(median, times[len(times) // 2])
+        if len(times) == expected:
+            record(last, times[-1])
+        per_message.append(
+            {
+                "received": len(times),
+                "first_ms": round(times[0] * 1000, 2) if times else None,
+                "last_ms": round(times[-1] * 1000, 2) if times else None,
+            }
+        )
+    await close_all(conns + [sender])
+    result = {
+        "kind": kind,
+        "members": expected + 1,
+        "messages": cfg["messages"],
+        "interval_seconds": cfg["interval_seconds"],
+        "receipts": receipts,
+        "last_member": summary(last),
+        "median_member": summary(median),
+        "every_delivery": summary(every),
+        "lost_deliveries": lost,
+        "errors": len(errors),
+        "error_samples": errors[:3],
+        "per_message": per_message,
+        "gen_cpu": gen_cpu,
+        "valid": gen_cpu < GEN_CPU_LIMIT,
+    }
+    print(
+        f"  fanout members={expected + 1} last p50={result['last_member'].get('p50_ms')} "
+        f"max={result['last_member'].get('max_ms')} lost={lost} gen_cpu={gen_cpu}",
+        flush=True,
+    )
+    return result
+
+
+# --- scenario: idle authenticated sockets and memory per connection --------------------------
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                out += [int(x) for x in f.read().split()]
+    except OSError:
+        pass
+    return out
+
+
+def process_tree(pids: list[int]) -> list[int]:
+    seen, todo = [], list(pids)
+    while todo:
+        pid = todo.pop()
+        if pid not in seen:
+            seen.append(pid)
+            todo += _children(pid)
+    return seen
+
+
+def memory_kib(pids: list[int]) -> dict[str, int]:
+    """Resident (RSS) and proportional (PSS) memory of the processes, in KiB."""
+    rss = pss = 0
+    for pid in process_tree(pids):
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                for line in f:
+                    if line.startswith("Rss:"):
+                        rss += int(line.split()[1])
+                    elif line.startswith("Pss:"):
+                        pss += int(line.split()[1])
+        except OSError:
+            pass
+    return {"rss_kib": rss, "pss_kib": pss}
+
+
+def redis_memory(cli: list[str] | None) -> int | None:
+    if not cli:
+        return None
+    try:
+        out = subprocess.run(cli + ["info", "memory"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    for line in out.stdout.splitlines():
+        if line.startswith("used_memory:"):
+            return int(line.split(":")[1]) // 1024
+    return None
+
+
+async def scenario_idle(cfg: dict[str, Any]) -> dict[str, Any]:
+    tokens = cfg["tokens"]
+    pids = cfg["server_pids"]
+    redis_cli = cfg.get("redis_cli")
+    await asyncio.sleep(1.0)
+    base = memory_kib(pids)
+    base_redis = redis_memory(redis_cli)
+    levels = []
+    conns: list[Conn] = []
+    for level in cfg["levels"]:
+        if level > len(tokens):
+            break
+        start = time.monotonic()
+        try:
+            conns += await open_many(
+                [(cfg["url"], t) for t in tokens[len(conns) : level]], cfg.get("concurrency", 64)
+            )
+        except Exception as exc:  # e.g. out of file descriptors on either side
+            levels.append({"connections": level, "failed": repr(exc)[:300]})
+            print(f"  idle level {level} failed: {exc!r}", flush=True)
+            break
+        took = time.monotonic() - start
+        await asyncio.sleep(cfg.get("settle_seconds", 3))
+        mem = memory_kib(pids)
+        rmem = redis_memory(redis_cli)
+        open_now = sum(1 for c in conns if c.ws.state.name == "OPEN")
+        per_conn = (mem["rss_kib"] - base["rss_kib"]) / max(1, len(conns))
+        per_conn_pss = (mem["pss_kib"] - base["pss_kib"]) / max(1, len(conns))
+        entry = {
+            "connections": len(conns),
+            "open": open_now,
+            "connect_seconds": round(took, 2),
+            "connects_per_second": round((level - (levels[-1]["connections"] if levels else 0)) / took, 1),
+            "server_rss_kib": mem["rss_kib"],
+            "server_pss_kib": mem["pss_kib"],
+            "rss_per_conn_kib": round(per_conn, 2),
+            "pss_per_conn_kib": round(per_conn_pss, 2),
+            "redis_kib": rmem,
+            "redis_per_conn_kib": round((rmem - base_redis) / len(conns), 2)
+            if rmem is not None and base_redis is not None
+            else None,
+        }
+        levels.append(entry)
+        print(
+            f"  idle {len(conns)} open={open_now} rss/conn={entry['rss_per_conn_kib']} KiB "
+            f"pss/conn={entry['pss_per_conn_kib']} KiB connect/s={entry['connects_per_second']}",
+            flush=True,
+        )
+    await close_all(conns)
+    return {"base": base, "base_redis_kib": base_redis, "levels": levels}
+
+
+# --- scenario: HTTP GETs at a fixed rate -----------------------------------------------------
+
+
+class HttpConn:
+    def __init__(self, reader, writer):
+        self.reader, self.writer = reader, writer
+
+    async def get(self, host: str, path: str, headers: dict[str, str]) -> int:
+        lines = [f"GET {path} HTTP/1.1", f"Host: {host}"]
+        lines += [f"{k}: {v}" for k, v in headers.items()]
+        self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin1"))
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status_line, *header_lines = head.decode("latin1").split("\r\n")
+        status = int(status_line.split()[1])
+        fields = {}
+        for line in header_lines:
+            if ":" in line:
+                k, _, v = line.partition(":")
+                fields[k.strip().lower()] = v.strip()
+        if "content-length" in fields:
+            await self.reader.readexactly(int(fields["content-length"]))
+        elif fields.get("transfer-encoding", "").lower() == "chunked":
+            while True:
+                size = int((await self.reader.readuntil(b"\r\n")).strip(), 16)
+                await self.reader.readexactly(size + 2)
+                if size == 0:
+                    break
+        return status
+
+
+async def scenario_http(cfg: dict[str, Any]) -> dict[str, Any]:
+    loop = asyncio.get_running_loop()
+    host, port = cfg["host"], cfg["port"]
+    results = {}
+    for target in cfg["targets"]:  # {"name", "requests": [[path, token], ...]}
+        pool: asyncio.Queue[HttpConn] = asyncio.Queue()
+        for _ in range(cfg.get("connections", 16)):
+            reader, writer = await asyncio.open_connection(host, port)
+            pool.put_nowait(HttpConn(reader, writer))
+        lat, errors, statuses = hist(), [0], defaultdict(int)
+        requests = target["requests"]
+        rate, count = cfg["rate"], int(cfg["rate"] * cfg["seconds"])
+        warm = cfg.get("warmup", 20)
+        cpu = CpuMeter()
+
+        async def one(i: int, due: float) -> None:
+            path, token = requests[i % len(requests)]
+            conn = await pool.get()
+            try:
+                status = await conn.get(
+                    f"{host}:{port}",
+                    path,
+                    {"Authorization": f"Token {token}", "X-Forwarded-Proto": "https"},
+                )
+                statuses[status] += 1
+                if i >= warm:
+                    record(lat, loop.time() - due)
+                if status != 200:
+                    errors[0] += 1
+            except Exception:
+                errors[0] += 1
+                reader, writer = await asyncio.open_connection(host, port)
+                conn = HttpConn(reader, writer)
+            finally:
+                pool.put_nowait(conn)
+
+        t0 = loop.time() + 0.05
+        tasks = []
+        for i in range(count + warm):
+            due = t0 + i / rate
+            delay = due - loop.time()
+            if delay > 0.0005:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(i, due)))
+        await asyncio.gather(*tasks)
+        gen_cpu = cpu.read()
+        while not pool.empty():
+            pool.get_nowait().writer.close()
+        results[target["name"]] = {
+            "rate": rate,
+            "requests": count,
+            "errors": errors[0],
+            "statuses": dict(statuses),
+            "latency": summary(lat),
+            "gen_cpu": gen_cpu,
+            "valid": gen_cpu < GEN_CPU_LIMIT,
+        }
+        s = results[target["name"]]["latency"]
+        print(
+            f"  http {target['name']}: p50={s.get('p50_ms')} p99={s.get('p99_ms')} "
+            f"errors={errors[0]} statuses={dict(statuses)}",
+            flush=True,
+        )
+    return results
+
+
+SCENARIOS = {
+    "pairs": scenario_pairs,
+    "fanout": scenario_fanout,
+    "idle": scenario_idle,
+    "http": scenario_http,
+}
+
+
+def main() -> None:
+    config_path, out_path = sys.argv[1], sys.argv[2]
+    with open(config_path) as f:
+        cfg = json.load(f)
+    try:
+        import uvloop
+    except ImportError:
+        result = asyncio.run(SCENARIOS[cfg["scenario"]](cfg))
+    else:
+        result = uvloop.run(SCENARIOS[cfg["scenario"]](cfg))
+    result["generator"] = {
+        "pid": os.getpid(),
+        "cpus": sorted(os.sched_getaffinity(0)),
+        "max_rss_kib": __import__("resource").getrusage(0).ru_maxrss,
+    }
+    with open(out_path, "w") as f:
+        json.dump(result, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
