@@ -8,9 +8,9 @@ urlpatterns = [
     path("auth/token/", api.TokenView.as_view(), name="token"),
     path("users/", api.UserListView.as_view(), name="user_list"),
     path("users/me/", api.MeView.as_view(), name="me"),
-    path("users/<int:user_id>/", api.UserDetailView.as_view(), name="user_detail"),
+    path("users/<id:user_id>/", api.UserDetailView.as_view(), name="user_detail"),
     path("contacts/", api.ContactListView.as_view(), name="contact_list"),
-    path("contacts/<int:contact_id>/", api.ContactDetailView.as_view(), name="contact_detail"),
+    path("contacts/<id:contact_id>/", api.ContactDetailView.as_view(), name="contact_detail"),
     path("blocks/", api.BlockListView.as_view(), name="block_list"),
-    path("blocks/<int:user_id>/", api.BlockDetailView.as_view(), name="block_detail"),
+    path("blocks/<id:user_id>/", api.BlockDetailView.as_view(), name="block_detail"),
 ]

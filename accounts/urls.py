@@ -9,9 +9,9 @@ urlpatterns = [
     path("logout/", views.logout, name="logout"),
     path("profile/", views.profile, name="profile"),
     path("contacts/", views.contacts, name="contacts"),
-    path("contacts/<int:contact_id>/remove/", views.remove_contact, name="remove_contact"),
-    path("users/<int:user_id>/block/", views.block, name="block"),
-    path("users/<int:user_id>/unblock/", views.unblock, name="unblock"),
+    path("contacts/<id:contact_id>/remove/", views.remove_contact, name="remove_contact"),
+    path("users/<id:user_id>/block/", views.block, name="block"),
+    path("users/<id:user_id>/unblock/", views.unblock, name="unblock"),
     # Served through a view, not /media/: only signed-in users see pictures.
-    path("users/<int:user_id>/picture/", api.ProfilePictureView.as_view(), name="profile_picture"),
+    path("users/<id:user_id>/picture/", api.ProfilePictureView.as_view(), name="profile_picture"),
 ]

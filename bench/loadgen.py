@@ -25,6 +25,8 @@ from hdrh.histogram import HdrHistogram
 from websockets.asyncio.client import connect
 
 GEN_CPU_LIMIT = 0.90
+# uvloop's loop.time() ticks in whole milliseconds: measure with the high-resolution clock.
+clock = time.perf_counter
 MAX_US = 60_000_000
 
 
@@ -71,11 +73,10 @@ class Lag:
         self.task = asyncio.create_task(self._tick())
 
     async def _tick(self):
-        loop = asyncio.get_running_loop()
         while True:
-            due = loop.time() + 0.005
+            due = clock() + 0.005
             await asyncio.sleep(0.005)
-            record(self.h, loop.time() - due)
+            record(self.h, clock() - due)
 
     def reset(self) -> HdrHistogram:
         old, self.h = self.h, hist()
@@ -128,8 +129,15 @@ class Conn:
 _tasks: set[asyncio.Task] = set()
 
 
+async def _quiet(coro) -> None:
+    try:
+        await coro
+    except Exception:  # a send on a socket closed meanwhile: counted as lost by the caller
+        pass
+
+
 def spawn(coro) -> None:
-    task = asyncio.create_task(coro)
+    task = asyncio.create_task(_quiet(coro))
     _tasks.add(task)
     task.add_done_callback(_tasks.discard)
 
@@ -176,7 +184,6 @@ async def close_all(conns: list[Conn]) -> None:
 
 
 async def scenario_pairs(cfg: dict[str, Any]) -> dict[str, Any]:
-    loop = asyncio.get_running_loop()
     pairs = cfg["pairs"]  # [sender_token, receiver_token, receiver_user_id]
     receipts = cfg.get("receipts", True)
     n = len(pairs)
@@ -193,7 +200,7 @@ async def scenario_pairs(cfg: dict[str, Any]) -> dict[str, Any]:
         if kind == "message.ack":
             due = ack_wait.pop(frame.get("client_id"), None)
             if due is not None:
-                record(step_state["ack"], loop.time() - due)
+                record(step_state["ack"], clock() - due)
         elif kind == "error":
             step_state["errors"] += 1
             step_state.setdefault("error_samples", []).append(frame)
@@ -205,7 +212,7 @@ async def scenario_pairs(cfg: dict[str, Any]) -> dict[str, Any]:
         due = scheduled.pop(message.get("client_id"), None)
         if due is None:
             return
-        now = loop.time()
+        now = clock()
         record(step_state["e2e"], now - due)
         step_state["last_rx"] = now
         if receipts:
@@ -226,13 +233,13 @@ async def scenario_pairs(cfg: dict[str, Any]) -> dict[str, Any]:
         late = hist()
         lag.reset()
         cpu = CpuMeter()
-        t0 = loop.time() + 0.05
+        t0 = clock() + 0.05
         for i in range(count):
             due = t0 + i / rate
-            delay = due - loop.time()
+            delay = due - clock()
             if delay > 0.0005:
                 await asyncio.sleep(delay)
-            record(late, max(0.0, loop.time() - due))
+            record(late, max(0.0, clock() - due))
             sender, (_, _, receiver_id) = senders[i % n], pairs[i % n]
             client_id = f"s{step_no}r{rate}-{i}"
             scheduled[client_id] = due
@@ -244,9 +251,9 @@ async def scenario_pairs(cfg: dict[str, Any]) -> dict[str, Any]:
                 "client_id": client_id,
             }
             spawn(sender.ws.send(json.dumps(payload)))
-        send_end = loop.time()
+        send_end = clock()
         deadline = send_end + cfg.get("drain_seconds", 5)
-        while scheduled and loop.time() < deadline:
+        while scheduled and clock() < deadline:
             await asyncio.sleep(0.02)
         gen_cpu = cpu.read()
         lost = len(scheduled)
@@ -290,7 +297,6 @@ async def scenario_pairs(cfg: dict[str, Any]) -> dict[str, Any]:
 
 
 async def scenario_fanout(cfg: dict[str, Any]) -> dict[str, Any]:
-    loop = asyncio.get_running_loop()
     receipts = cfg.get("receipts", True)
     kind = cfg.get("kind", "group")  # "group" (the app) or "relay" (the bare baseline)
     members = cfg["member_tokens"]
@@ -310,7 +316,7 @@ async def scenario_fanout(cfg: dict[str, Any]) -> dict[str, Any]:
         due = scheduled.get(client_id)
         if due is None:
             return
-        got[client_id].append(loop.time() - due)
+        got[client_id].append(clock() - due)
         if receipts:
             conn.acknowledge("group_message", message["group_message_id"])
 
@@ -324,10 +330,10 @@ async def scenario_fanout(cfg: dict[str, Any]) -> dict[str, Any]:
     cpu = CpuMeter()
     last, median, every = hist(), hist(), hist()
     per_message = []
-    t0 = loop.time() + 0.1
+    t0 = clock() + 0.1
     for i in range(cfg["messages"]):
         due = t0 + i * cfg["interval_seconds"]
-        await asyncio.sleep(max(0.0, due - loop.time()))
+        await asyncio.sleep(max(0.0, due - clock()))
         client_id = f"fan-{i}"
         scheduled[client_id] = due
         frame = {
@@ -337,8 +343,8 @@ async def scenario_fanout(cfg: dict[str, Any]) -> dict[str, Any]:
             "client_id": client_id,
         }
         spawn(sender.ws.send(json.dumps(frame)))
-    deadline = loop.time() + cfg.get("drain_seconds", 10)
-    while loop.time() < deadline and any(len(got[c]) < expected for c in scheduled):
+    deadline = clock() + cfg.get("drain_seconds", 10)
+    while clock() < deadline and any(len(got[c]) < expected for c in scheduled):
         await asyncio.sleep(0.05)
     gen_cpu = cpu.read()
     lost = 0
@@ -468,7 +474,9 @@ async def scenario_idle(cfg: dict[str, Any]) -> dict[str, Any]:
             "connections": len(conns),
             "open": open_now,
             "connect_seconds": round(took, 2),
-            "connects_per_second": round((level - (levels[-1]["connections"] if levels else 0)) / took, 1),
+            "connects_per_second": round(
+                (level - (levels[-1]["connections"] if levels else 0)) / took, 1
+            ),
             "server_rss_kib": mem["rss_kib"],
             "server_pss_kib": mem["pss_kib"],
             "rss_per_conn_kib": round(per_conn, 2),
@@ -519,7 +527,6 @@ class HttpConn:
 
 
 async def scenario_http(cfg: dict[str, Any]) -> dict[str, Any]:
-    loop = asyncio.get_running_loop()
     host, port = cfg["host"], cfg["port"]
     results = {}
     for target in cfg["targets"]:  # {"name", "requests": [[path, token], ...]}
@@ -544,7 +551,7 @@ async def scenario_http(cfg: dict[str, Any]) -> dict[str, Any]:
                 )
                 statuses[status] += 1
                 if i >= warm:
-                    record(lat, loop.time() - due)
+                    record(lat, clock() - due)
                 if status != 200:
                     errors[0] += 1
             except Exception:
@@ -554,11 +561,11 @@ async def scenario_http(cfg: dict[str, Any]) -> dict[str, Any]:
             finally:
                 pool.put_nowait(conn)
 
-        t0 = loop.time() + 0.05
+        t0 = clock() + 0.05
         tasks = []
         for i in range(count + warm):
             due = t0 + i / rate
-            delay = due - loop.time()
+            delay = due - clock()
             if delay > 0.0005:
                 await asyncio.sleep(delay)
             tasks.append(asyncio.create_task(one(i, due)))

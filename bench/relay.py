@@ -24,7 +24,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--tokens", required=True, help='{"tokens": {key: user_id}, "groups": {id: [user_ids]}}')
+    parser.add_argument(
+        "--tokens", required=True, help='{"tokens": {key: user_id}, "groups": {id: [user_ids]}}'
+    )
     args = parser.parse_args()
     with open(args.tokens) as f:
         data = json.load(f)
@@ -61,7 +63,11 @@ def main() -> None:
                     }
                     await ws.send(
                         json.dumps(
-                            {"type": "message.ack", "client_id": message["client_id"], "message": message}
+                            {
+                                "type": "message.ack",
+                                "client_id": message["client_id"],
+                                "message": message,
+                            }
                         )
                     )
                     new = json.dumps({"type": "message.new", "message": message})
@@ -86,14 +92,20 @@ def main() -> None:
                     broadcast(targets, new)
                     await ws.send(
                         json.dumps(
-                            {"type": "group_message.ack", "client_id": message["client_id"], "group_message": message}
+                            {
+                                "type": "group_message.ack",
+                                "client_id": message["client_id"],
+                                "group_message": message,
+                            }
                         )
                     )
         finally:
             sockets[user_id].discard(ws)
 
     async def serve_forever():
-        async with serve(handler, args.host, args.port, max_size=2**20, ping_interval=20):
+        async with serve(
+            handler, args.host, args.port, max_size=2**20, ping_interval=20, compression=None
+        ):
             await asyncio.Future()
 
     try:

@@ -18,9 +18,11 @@ from chats.serializers import (
     ReadSerializer,
 )
 from whatsapp.pagination import NewestFirstCursorPagination
+from whatsapp.ratelimit import SendRateThrottle
 
 ERROR = OpenApiResponse(description="Field errors, or `detail` and `code`.")
 NOT_FOUND = OpenApiResponse(description="No such user or message, or not one of yours.")
+THROTTLED = OpenApiResponse(description="Too many messages; see the Retry-After header.")
 WITH = OpenApiParameter(
     "with", OpenApiTypes.INT, required=True, description="The other user's user_id."
 )
@@ -64,6 +66,7 @@ class ChatListView(APIView):
 class MessageListView(APIView):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     pagination_class = NewestFirstCursorPagination
+    throttle_classes = [SendRateThrottle]
 
     @extend_schema(
         tags=["messages"],
@@ -92,7 +95,14 @@ class MessageListView(APIView):
             "application/json": MessageCreateSerializer,
             "multipart/form-data": MessageCreateSerializer,
         },
-        responses={201: MessageSerializer, 400: ERROR, 403: ERROR, 409: ERROR, 413: ERROR},
+        responses={
+            201: MessageSerializer,
+            400: ERROR,
+            403: ERROR,
+            409: ERROR,
+            413: ERROR,
+            429: THROTTLED,
+        },
     )
     def post(self, request):
         form = MessageCreateSerializer(data=request.data)
@@ -113,13 +123,21 @@ class MessageListView(APIView):
 
 
 class MessageForwardView(APIView):
+    throttle_classes = [SendRateThrottle]
+
     @extend_schema(
         tags=["messages"],
         summary="Forward a message",
         description="New messages with `forwarded_from_message_id` set, media forwarded too. At "
         "most 5 receivers; a message forwarded many times goes to one chat at a time.",
         request=ForwardSerializer,
-        responses={201: MessageSerializer(many=True), 400: ERROR, 403: ERROR, 404: NOT_FOUND},
+        responses={
+            201: MessageSerializer(many=True),
+            400: ERROR,
+            403: ERROR,
+            404: NOT_FOUND,
+            429: THROTTLED,
+        },
     )
     def post(self, request, message_id: int):
         message = selectors.visible_message(request.user, message_id)

@@ -8,7 +8,7 @@ urlpatterns = [
     path("messages/", api.MessageListView.as_view(), name="message_list"),
     path("messages/read/", api.MessageReadView.as_view(), name="message_read"),
     path(
-        "messages/<int:message_id>/forward/",
+        "messages/<id:message_id>/forward/",
         api.MessageForwardView.as_view(),
         name="message_forward",
     ),

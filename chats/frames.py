@@ -56,7 +56,7 @@ def _send(user, receiver_id: int, content: str, client_id: str, channel: str) ->
     return message_json(message)
 
 
-@frame("message.send", required=("receiver_id", "content", "client_id"))
+@frame("message.send", required=("receiver_id", "content", "client_id"), counts_as_send=True)
 async def message_send(consumer, data: dict[str, Any]) -> None:
     receiver_id = _int(data, "receiver_id")
     content, client_id = data["content"], data["client_id"]

@@ -4,14 +4,14 @@ from chats import media_api
 
 app_name = "media_api"
 urlpatterns = [
-    path("media/<int:multimedia_id>/", media_api.MediaDetailView.as_view(), name="media-detail"),
+    path("media/<id:multimedia_id>/", media_api.MediaDetailView.as_view(), name="media-detail"),
     path(
-        "media/<int:multimedia_id>/download/",
+        "media/<id:multimedia_id>/download/",
         media_api.MediaDownloadView.as_view(),
         name="media-download",
     ),
     path(
-        "media/<int:multimedia_id>/thumbnail/",
+        "media/<id:multimedia_id>/thumbnail/",
         media_api.MediaThumbnailView.as_view(),
         name="media-thumbnail",
     ),

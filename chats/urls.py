@@ -5,6 +5,6 @@ from chats import views
 app_name = "chats"
 urlpatterns = [
     path("", views.home, name="home"),
-    path("chats/<int:user_id>/", views.conversation, name="conversation"),
-    path("chats/messages/<int:message_id>/forward/", views.forward, name="forward"),
+    path("chats/<id:user_id>/", views.conversation, name="conversation"),
+    path("chats/messages/<id:message_id>/forward/", views.forward, name="forward"),
 ]

@@ -17,6 +17,7 @@ from rest_framework.request import Request
 
 from accounts.selectors import contacts_of, has_blocked, is_blocked_between
 from chats import selectors, services
+from whatsapp import ratelimit
 from whatsapp.errors import DomainError, NotFound
 from whatsapp.pagination import NewestFirstCursorPagination
 
@@ -110,6 +111,7 @@ def conversation(request, user_id: int):
         status_code = 400
         if form.is_valid():
             try:
+                ratelimit.check_send(request.user.id)
                 services.send_message(
                     request.user,
                     receiver=peer,
@@ -150,6 +152,7 @@ def forward(request, message_id: int):
     peer_id = message.receiver_id if message.sender_id == request.user.id else message.sender_id
     if request.method == "POST" and form.is_valid():
         try:
+            ratelimit.check_send(request.user.id)
             receivers = selectors.message_receivers(request.user, form.cleaned_data["receiver_ids"])
             copies = services.forward_message(request.user, message=message, receivers=receivers)
         except DomainError as exc:

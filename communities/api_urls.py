@@ -6,22 +6,22 @@ app_name = "communities_api"
 urlpatterns = [
     path("communities/", api.CommunityListView.as_view(), name="community_list"),
     path(
-        "communities/<int:community_id>/",
+        "communities/<id:community_id>/",
         api.CommunityDetailView.as_view(),
         name="community_detail",
     ),
     path(
-        "communities/<int:community_id>/groups/",
+        "communities/<id:community_id>/groups/",
         api.CommunityGroupListView.as_view(),
         name="group_list",
     ),
     path(
-        "communities/<int:community_id>/groups/<int:group_id>/",
+        "communities/<id:community_id>/groups/<id:group_id>/",
         api.CommunityGroupDetailView.as_view(),
         name="group_detail",
     ),
     path(
-        "communities/<int:community_id>/announcements/",
+        "communities/<id:community_id>/announcements/",
         api.AnnouncementListView.as_view(),
         name="announcement_list",
     ),

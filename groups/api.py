@@ -26,10 +26,12 @@ from groups.serializers import (
 )
 from whatsapp.errors import NotFound
 from whatsapp.pagination import NewestFirstCursorPagination
+from whatsapp.ratelimit import SendRateThrottle
 
 ERROR = OpenApiResponse(description="Field errors, or `detail` and `code`.")
 NOT_FOUND = OpenApiResponse(description="No such group or message, or you are not a member.")
 FORBIDDEN = OpenApiResponse(description="A member, but not allowed (e.g. not an admin).")
+THROTTLED = OpenApiResponse(description="Too many messages; see the Retry-After header.")
 
 
 class ReceiptPagination(PageNumberPagination):
@@ -187,6 +189,7 @@ class GroupMemberDetailView(APIView):
 class GroupMessageListView(APIView):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     pagination_class = NewestFirstCursorPagination
+    throttle_classes = [SendRateThrottle]
 
     @extend_schema(
         tags=["groups"],
@@ -214,7 +217,14 @@ class GroupMessageListView(APIView):
             "application/json": GroupMessageCreateSerializer,
             "multipart/form-data": GroupMessageCreateSerializer,
         },
-        responses={201: GroupMessageSerializer, 400: ERROR, 404: NOT_FOUND, 409: ERROR, 413: ERROR},
+        responses={
+            201: GroupMessageSerializer,
+            400: ERROR,
+            404: NOT_FOUND,
+            409: ERROR,
+            413: ERROR,
+            429: THROTTLED,
+        },
     )
     def post(self, request, group_id: int):
         group = selectors.group_for_member(request.user, group_id)
@@ -235,6 +245,8 @@ class GroupMessageListView(APIView):
 
 
 class GroupMessageForwardView(APIView):
+    throttle_classes = [SendRateThrottle]
+
     @extend_schema(
         tags=["groups"],
         summary="Forward a group message into other groups",
@@ -242,7 +254,12 @@ class GroupMessageForwardView(APIView):
         "too, in groups I am a member of. At most 5 groups; a message forwarded many times "
         "goes to one group at a time.",
         request=GroupForwardSerializer,
-        responses={201: GroupMessageSerializer(many=True), 400: ERROR, 404: NOT_FOUND},
+        responses={
+            201: GroupMessageSerializer(many=True),
+            400: ERROR,
+            404: NOT_FOUND,
+            429: THROTTLED,
+        },
     )
     def post(self, request, group_id: int, group_message_id: int):
         message = selectors.visible_group_message(request.user, group_id, group_message_id)

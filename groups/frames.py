@@ -56,7 +56,7 @@ def _send(
     return group_message_json(message)
 
 
-@frame("group_message.send", required=("group_id", "content"))
+@frame("group_message.send", required=("group_id", "content"), counts_as_send=True)
 async def group_message_send(consumer, data: dict[str, Any]) -> None:
     group_id = _int_field(data, "group_id")
     content = data["content"]

@@ -29,6 +29,7 @@ from groups.forms import (
     MemberAddForm,
     MemberAdminForm,
 )
+from whatsapp import ratelimit
 from whatsapp.errors import DomainError, Forbidden, NotFound
 from whatsapp.pagination import NewestFirstCursorPagination
 
@@ -113,6 +114,7 @@ def group_chat(request, group_id: int):
         status_code = 400
         if form.is_valid():
             try:
+                ratelimit.check_send(request.user.id)
                 services.send_group_message(
                     request.user,
                     group=group,
@@ -274,6 +276,7 @@ def forward(request, group_id: int, group_message_id: int):
     if request.method == "POST" and form.is_valid():
         chosen = set(form.cleaned_data["group_ids"])
         try:
+            ratelimit.check_send(request.user.id)
             copies = services.forward_group_message(
                 request.user, message=message, groups=[g for g in targets if g.id in chosen]
             )

@@ -25,6 +25,14 @@ def _fast_password_hasher(request, settings):
 
 
 @pytest.fixture(autouse=True)
+def _generous_send_rate(settings):
+    """Send-rate counters live in the cache across tests (and reused user ids would share
+    them): limits are off unless a test sets them (tests/reliability/test_rate_limits.py)."""
+    settings.MESSAGE_SEND_RATE = "100000/1"
+    settings.WS_FRAME_RATE = "100000/1"
+
+
+@pytest.fixture(autouse=True)
 def _in_memory_channel_layer(settings):
     """Unit tests run on the in-memory layer; live-server tests choose their own."""
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}

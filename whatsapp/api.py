@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.negotiation import BaseContentNegotiation
@@ -28,6 +29,9 @@ def exception_handler(exc, context):
         )
     elif isinstance(exc, ObjectDoesNotExist):
         exc = Http404()
+    elif isinstance(exc, OverflowError | DataError):
+        # A number in the input beyond what the database stores (ids past bigint): bad input.
+        exc = exceptions.ValidationError({"detail": ["A number is out of range."]})
     elif isinstance(exc, PermissionDenied) and not isinstance(exc, exceptions.PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
     response = drf_exception_handler(exc, context)

@@ -16,8 +16,6 @@ from whatsapp.ws_auth import TokenOrSessionAuthMiddleware  # noqa: E402
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": TokenOrSessionAuthMiddleware(
-            URLRouter([path("ws/", AppConsumer.as_asgi())])
-        ),
+        "websocket": TokenOrSessionAuthMiddleware(URLRouter([path("ws/", AppConsumer.as_asgi())])),
     }
 )

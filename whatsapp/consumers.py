@@ -4,9 +4,12 @@ import json
 import logging
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.exceptions import ObjectDoesNotExist
+from django.db import DataError
 
+from whatsapp import ratelimit
 from whatsapp.errors import DomainError
 from whatsapp.frames import CONNECT_HOOKS, DISCONNECT_HOOKS, HANDLERS
 from whatsapp.realtime import user_group
@@ -16,6 +19,10 @@ logger = logging.getLogger(__name__)
 # Larger frames are refused. The biggest legitimate one is a 64 Ki-character message, which a
 # client escaping non-ASCII as \uXXXX surrogate pairs (json.dumps' default) writes in ~768 KiB.
 MAX_FRAME_BYTES = 1024 * 1024
+# A socket that keeps sending this many frames over its rate in a row (it ignores the
+# `rate_limited` errors) is closed with 1008 (policy violation) instead of being answered.
+FLOOD_CLOSE_AFTER = 200
+CLOSE_POLICY_VIOLATION = 1008
 
 
 class AppConsumer(AsyncJsonWebsocketConsumer):
@@ -26,6 +33,8 @@ class AppConsumer(AsyncJsonWebsocketConsumer):
             return
         self.user = user
         self.groups_joined: set[str] = set()
+        self.frame_bucket = ratelimit.TokenBucket(ratelimit.frame_rate())
+        self.frames_refused = 0
         await self.join(user_group(user.id))
         await self.accept()
         await self.send_json({"type": "ready", "user_id": user.id})
@@ -55,6 +64,10 @@ class AppConsumer(AsyncJsonWebsocketConsumer):
         self.groups_joined.discard(group)
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        if not self.frame_bucket.take():
+            await self.refuse_flood()
+            return
+        self.frames_refused = 0
         if text_data is None:
             await self.send_error("bad_frame", "Frames must be JSON text.")
             return
@@ -66,7 +79,7 @@ class AppConsumer(AsyncJsonWebsocketConsumer):
             return
         try:
             content = json.loads(text_data)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: "[[[[...]]]]" nested too deep
             await self.send_error("bad_json", "The frame is not valid JSON.")
             return
         await self.receive_json(content)
@@ -89,15 +102,33 @@ class AppConsumer(AsyncJsonWebsocketConsumer):
                 "missing_field", f"Missing field(s): {', '.join(missing)}.", client_id
             )
             return
+        if spec.counts_as_send:
+            try:
+                await sync_to_async(ratelimit.check_send)(self.user.id)
+            except DomainError as exc:
+                await self.send_error(exc.code, exc.detail, client_id)
+                return
         try:
             await spec.handler(self, content)
         except DomainError as exc:
             await self.send_error(exc.code, exc.detail, client_id)
         except ObjectDoesNotExist:
             await self.send_error("not_found", "Not found.", client_id)
+        except (OverflowError, DataError):  # an id beyond bigint (SQLite cannot even compare it)
+            await self.send_error("invalid", "A number is out of range.", client_id)
         except Exception:  # a bug in one handler must not cost the client its socket
             logger.exception("frame handler for %r failed", frame_type)
             await self.send_error("server_error", "The frame could not be processed.", client_id)
+
+    async def refuse_flood(self) -> None:
+        """Answer a frame over the socket's rate; close a socket that ignores the answers."""
+        self.frames_refused += 1
+        if self.frames_refused > FLOOD_CLOSE_AFTER:
+            if self.frames_refused == FLOOD_CLOSE_AFTER + 1:
+                logger.warning("closing a flooding socket of user %s", self.user.id)
+                await self.close(code=CLOSE_POLICY_VIOLATION)
+            return
+        await self.send_error("rate_limited", "Too many frames; slow down.")
 
     async def send_error(self, code: str, detail: str, client_id: Any = None) -> None:
         frame: dict[str, Any] = {"type": "error", "code": code, "detail": detail}

@@ -3,8 +3,10 @@
 An app declares ``@frame("message.send", required=("receiver_id", "content"))`` on an
 ``async def handler(consumer, data)``; the consumer validates the envelope and the required
 fields, then calls it. Handlers raise :class:`whatsapp.errors.DomainError` to answer with an
-``error`` frame. ``@on_connect`` hooks run after ``ready`` (join channel groups, replay what the
-user missed); ``@on_disconnect`` hooks run when the socket closes.
+``error`` frame; with ``counts_as_send=True`` the consumer first counts the frame against the
+user's send rate (``whatsapp.ratelimit``: an ``error`` with code ``rate_limited`` beyond it).
+``@on_connect`` hooks run after ``ready`` (join channel groups, replay what the user missed);
+``@on_disconnect`` hooks run when the socket closes.
 
 The ``sync`` frame (registered by chats) replays, per watermark field, what each
 ``@sync_source(field)`` returns: chats serves ``after_message_id``, groups
@@ -25,6 +27,8 @@ SyncFetch = Callable[[Any, int, int], list[tuple[int, dict[str, Any]]]]
 class FrameSpec:
     handler: Handler
     required: tuple[str, ...]
+    # Counted against the user's send rate (whatsapp.ratelimit) before the handler runs.
+    counts_as_send: bool = False
 
 
 HANDLERS: dict[str, FrameSpec] = {}
@@ -33,11 +37,13 @@ DISCONNECT_HOOKS: list[Hook] = []
 SYNC_SOURCES: dict[str, SyncFetch] = {}
 
 
-def frame(type_: str, *, required: tuple[str, ...] = ()) -> Callable[[Handler], Handler]:
+def frame(
+    type_: str, *, required: tuple[str, ...] = (), counts_as_send: bool = False
+) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
         if type_ in HANDLERS:
             raise RuntimeError(f"frame type {type_!r} registered twice")
-        HANDLERS[type_] = FrameSpec(handler, required)
+        HANDLERS[type_] = FrameSpec(handler, required, counts_as_send)
         return handler
 
     return register

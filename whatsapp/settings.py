@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "whatsapp.middleware.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "whatsapp.urls"
@@ -197,6 +198,11 @@ MESSAGE_MAX_LENGTH = 65_536
 REPORTS_PER_HOUR = int(os.environ.get("REPORTS_PER_HOUR", "10"))
 # Members per group (WhatsApp's limit); adding beyond it is a 400.
 GROUP_MAX_MEMBERS = int(os.environ.get("GROUP_MAX_MEMBERS", "1024"))
+# Messages (1:1, group, forwards) one user may send per window, over the socket, REST and pages
+# together ("count/seconds"): beyond it `rate_limited` / 429. See whatsapp/ratelimit.py.
+MESSAGE_SEND_RATE = os.environ.get("MESSAGE_SEND_RATE", "30/10s")
+# Frames of any kind one socket may send: a token bucket of this size, refilled over the window.
+WS_FRAME_RATE = os.environ.get("WS_FRAME_RATE", "200/10s")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -227,6 +233,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # <id:...> in URLs (whatsapp/converters.py): a database id.
+    "PATH_CONVERTER_OVERRIDES": {
+        "id": {"type": "integer", "minimum": 0, "maximum": 2**63 - 1},
+    },
     "ENUM_NAME_OVERRIDES": {
         "CallStatusEnum": "calls.models.Call.Status",
         "CallTypeEnum": "calls.models.Call.CallType",

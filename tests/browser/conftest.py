@@ -119,6 +119,7 @@ class LiveServer:
                 # have their own tests (tests/accounts); here they would only cause flakes.
                 "LOGIN_THROTTLE_RATE": "1000/min",
                 "REGISTER_THROTTLE_RATE": "1000/min",
+                "MESSAGE_SEND_RATE": "100000/1",
             }
         )
         env.update(self.extra_env)
@@ -193,6 +194,12 @@ class LiveServer:
             self.process.kill()
             self.process.wait(timeout=10)
 
+    def kill(self) -> None:
+        """SIGKILL the server (a crash: no shutdown, sockets dropped without a close frame)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
     def log_text(self, limit: int = 20_000) -> str:
         if self.log_path is None or not self.log_path.exists():
             return ""
@@ -250,6 +257,8 @@ def start_server(request, transactional_db, settings, tmp_path):
         return server.url
 
     start.shared_channel_layer = bool(os.environ.get("REDIS_URL"))
+    # The LiveServer of each call, in order (``start.servers[-1].kill()`` crashes the last one).
+    start.servers = servers
     yield start
     for server in servers:
         server.stop()

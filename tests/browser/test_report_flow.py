@@ -111,3 +111,27 @@ def test_a_suspended_user_is_thrown_out_live_and_told_why_at_log_in(
     bob_page.get_by_label("Password", exact=True).fill(PASSWORD)
     bob_page.get_by_role("button", name="Log in").click()
     expect(bob_page.get_by_role("alert")).to_contain_text("This account has been suspended.")
+
+
+def test_a_message_that_arrived_live_can_be_reported_from_its_menu(
+    live_server_url, new_page, alice, bob, spam
+):
+    alice_page = new_page()
+    open_chat(alice_page, live_server_url, alice, bob)
+    bob_page = new_page()
+    open_chat(bob_page, live_server_url, bob, alice)
+
+    bob_page.get_by_label("Type a message").fill("click this link")
+    bob_page.get_by_role("button", name="Send").click()
+    log = alice_page.get_by_role("log", name="Messages")
+    expect(log).to_contain_text("click this link")
+    row = log.locator(".message-row", has_text="click this link")
+    row.locator("summary", has_text="Message options").click()
+    row.get_by_role("link", name="Report").click()
+
+    expect(alice_page.get_by_role("heading", name="Report message from Bob")).to_be_visible()
+    expect(alice_page.locator(".report-excerpt")).to_have_text("click this link")
+    own = bob_page.locator(".message-row-out", has_text="click this link")
+    own.locator("summary", has_text="Message options").click()
+    expect(own.get_by_role("link", name="Forward")).to_be_visible()
+    expect(own.get_by_role("link", name="Report")).to_have_count(0)

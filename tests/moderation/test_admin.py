@@ -314,8 +314,10 @@ def test_the_audit_log_records_who_did_what_when_and_why(moderator, alice, bob, 
 
 
 def test_the_queue_costs_the_same_queries_for_few_or_many_reports(
-    moderator_client, alice, make_user, django_assert_max_num_queries
+    moderator_client, alice, make_user, settings, django_assert_max_num_queries
 ):
+    settings.REPORTS_PER_HOUR = 100
+
     def add(count):
         for _ in range(count):
             make_report(alice, "user", make_user().id)
@@ -327,3 +329,37 @@ def test_the_queue_costs_the_same_queries_for_few_or_many_reports(
 
     with django_assert_max_num_queries(len(few.captured_queries)):
         moderator_client.get(QUEUE)
+
+
+def test_every_kind_of_report_has_a_working_page(
+    moderator_client, alice, bob, carol, message, group, group_message, story
+):
+    reports = [
+        make_report(alice, "message", message.id),
+        make_report(carol, "group_message", group_message.id),
+        make_report(alice, "story", story.id),
+        make_report(alice, "user", bob.id),
+        make_report(carol, "group", group.id),
+    ]
+
+    for report in reports:
+        page = moderator_client.get(f"{QUEUE}{report.id}/change/")
+        assert page.status_code == 200, report.kind
+        for action in ("dismiss", "remove_content", "suspend_user", "ban_from_group"):
+            response = moderator_client.get(f"{QUEUE}{report.id}/act/{action}/")
+            assert response.status_code == 200, (report.kind, action)
+    thumbnail = moderator_client.get(f"{QUEUE}{reports[2].id}/story-thumbnail/")
+    assert thumbnail.status_code == 200
+    assert thumbnail["Content-Type"].startswith("image/")
+    assert moderator_client.get(QUEUE).status_code == 200
+
+
+def test_staff_without_access_to_reports_get_no_evidence(client, make_user, alice, message):
+    helpdesk = make_user("Helpdesk")
+    helpdesk.is_staff = True
+    helpdesk.save()
+    client.force_login(helpdesk)
+    report = make_report(alice, "message", message.id)
+
+    assert client.get(f"{QUEUE}evidence/{report.snapshots.get().id}/0/").status_code == 403
+    assert client.get(f"{QUEUE}{report.id}/act/remove_content/").status_code == 403

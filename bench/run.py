@@ -1,0 +1,562 @@
+"""Run every bench scenario against live servers started the production way; write the results.
+
+    .venv/bin/python -m bench.run            # the whole suite (about 10-15 minutes)
+    .venv/bin/python -m bench.run --quick    # shorter steps, fewer rates (a smoke run)
+
+It (re)creates its own PostgreSQL database (``bench_whatsapp``; ``--database-url``) and uses
+its own Redis database (``/14``; ``--redis-url``), seeds them in bulk, starts the servers
+(``DJANGO_DEBUG=0``, PostgreSQL via ``DATABASE_URL``, Redis via ``REDIS_URL``) pinned to the
+server CPUs, runs the load generator (``bench.loadgen``) pinned to its own CPU, stops everything
+it started, and writes ``bench/results/<timestamp>.json`` plus the plots in ``docs/img/``.
+See docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+BIN = Path(PYTHON).parent
+WORK = Path("/tmp/bench-run")
+RESULTS = ROOT / "bench" / "results"
+
+# The targets of issue 8, on this 2-core machine, generator included.
+TARGETS = {
+    "p50_at_500_ms": 5,
+    "p99_at_500_ms": 25,
+    "sustained_rate": 2000,
+    "fanout_last_ms": 150,
+    "idle_connections": 10_000,
+    "idle_kib_per_conn": 30,
+    "rest_p99_ms": 20,
+}
+SUSTAINED_P99_MS = 50
+# On a shared machine other jobs' processes wake up on the generator's core too, and a plain
+# process then reads its clock tens of ms late. As root the generator runs SCHED_FIFO (it sleeps
+# most of the time; the kernel's RT throttling still leaves 5% of the core to others) and the
+# servers at nice -10; otherwise both run at default priority and the run notes it.
+ROOT_USER = os.geteuid() == 0
+PRIORITY = ["nice", "-n", "-10"] if ROOT_USER else []
+GEN_PRIORITY = ["chrt", "-f", "10"] if ROOT_USER else []
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def loadavg() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def log(msg: str) -> None:
+    print(f"[{datetime.now():%H:%M:%S}] {msg}", flush=True)
+
+
+# --- processes -----------------------------------------------------------------------------
+
+
+class Server:
+    """One server started the production way, pinned to the server CPUs; stopped by its group."""
+
+    running: list[Server] = []
+
+    def __init__(self, kind: str, workers: int, env: dict[str, str], cpus: str, extra=()):
+        self.kind, self.workers, self.env, self.cpus = kind, workers, env, cpus
+        self.port = free_port()
+        self.extra = list(extra)
+        self.proc: subprocess.Popen | None = None
+        self.label = f"{kind}x{workers}"
+
+    def command(self) -> list[str]:
+        if self.kind == "uvicorn":
+            cmd = [str(BIN / "uvicorn"), "whatsapp.asgi:application", "--host", "127.0.0.1"]
+            cmd += ["--port", str(self.port), "--workers", str(self.workers)]
+            cmd += ["--loop", "uvloop", "--http", "httptools", "--ws", "websockets"]
+            return cmd + ["--lifespan", "off", "--no-access-log", "--log-level", "warning"]
+        if self.kind == "daphne":
+            return [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(self.port), "-v", "0"] + [
+                "whatsapp.asgi:application"
+            ]
+        if self.kind == "relay":
+            return [PYTHON, "-m", "bench.relay", "--port", str(self.port)]
+        raise ValueError(self.kind)
+
+    def start(self) -> Server:
+        WORK.mkdir(parents=True, exist_ok=True)
+        logfile = open(WORK / f"server-{self.label}-{self.port}.log", "w")  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            [*PRIORITY, "taskset", "-c", self.cpus, *self.command(), *self.extra],
+            cwd=ROOT,
+            env=self.env,
+            stdout=logfile,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        Server.running.append(self)
+        self.wait_ready()
+        return self
+
+    def wait_ready(self, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.label} exited with {self.proc.returncode}")
+            try:
+                if self.kind == "relay":
+                    socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                    return
+                req = urllib.request.Request(
+                    f"http://127.0.0.1:{self.port}/healthz/",
+                    headers={"X-Forwarded-Proto": "https"},
+                )
+                with urllib.request.urlopen(req, timeout=5) as resp:  # noqa: S310 - loopback
+                    if resp.status == 200:
+                        time.sleep(0.5 if self.workers == 1 else 2.0)  # all workers up
+                        return
+            except OSError:
+                pass
+            time.sleep(0.3)
+        raise RuntimeError(f"{self.label} did not become ready")
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws/"
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+        except ProcessLookupError:
+            pass
+        if self in Server.running:
+            Server.running.remove(self)
+
+
+def stop_all() -> None:
+    for server in list(Server.running):
+        server.stop()
+
+
+def loadgen(cfg: dict[str, Any], cpus: str, timeout: float = 900) -> dict[str, Any]:
+    WORK.mkdir(parents=True, exist_ok=True)
+    name = f"{cfg['scenario']}-{int(time.time() * 1000)}"
+    cfg_path, out_path = WORK / f"{name}.json", WORK / f"{name}.out.json"
+    cfg_path.write_text(json.dumps(cfg))
+    proc = subprocess.Popen(
+        [
+            *GEN_PRIORITY,
+            "taskset",
+            "-c",
+            cpus,
+            PYTHON,
+            "-m",
+            "bench.loadgen",
+            str(cfg_path),
+            str(out_path),
+        ],
+        cwd=ROOT,
+        start_new_session=True,
+    )
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        return {"failed": "timeout"}
+    if proc.returncode != 0 or not out_path.exists():
+        return {"failed": f"exit {proc.returncode}"}
+    return json.loads(out_path.read_text())
+
+
+# --- database ------------------------------------------------------------------------------
+
+
+def reset_database(database_url: str) -> None:
+    import psycopg
+
+    name = database_url.rsplit("/", 1)[1]
+    admin = database_url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def redis_cli(redis_url: str) -> list[str]:
+    rest = redis_url.split("://", 1)[1]
+    hostport, _, db = rest.partition("/")
+    host, _, port = hostport.partition(":")
+    return ["redis-cli", "-h", host, "-p", port or "6379", "-n", db or "0"]
+
+
+def pg_settings() -> dict[str, str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name, setting FROM pg_settings WHERE name IN ('shared_buffers', "
+            "'synchronous_commit', 'max_connections', 'work_mem', 'server_version')"
+        )
+        return dict(cursor.fetchall())
+
+
+# --- scenarios -----------------------------------------------------------------------------
+
+
+def pairs_cfg(seed, url_send, url_recv, rates, args) -> dict[str, Any]:
+    return {
+        "scenario": "pairs",
+        "url_send": url_send,
+        "url_recv": url_recv,
+        "pairs": [[s.token, r.token, r.id] for s, r in seed.pairs],
+        "rates": rates,
+        "step_seconds": args.step_seconds,
+        "drain_seconds": 4,
+        "receipts": not args.no_receipts,
+        "stop_p99_ms": 400,
+    }
+
+
+def sustained(steps: list[dict[str, Any]]) -> int:
+    """Highest offered rate whose p99 stayed under 50 ms with nothing lost and no error."""
+    best = 0
+    for step in steps:
+        e2e = step["e2e"]
+        if (
+            step["valid"]
+            and step["lost"] == 0
+            and step["errors"] == 0
+            and e2e.get("p99_ms", 1e9) <= SUSTAINED_P99_MS
+        ):
+            best = max(best, step["offered_rate"])
+    return best
+
+
+def run_pairs(seed, url_send, url_recv, rates, args, cpus) -> dict[str, Any]:
+    result = loadgen(pairs_cfg(seed, url_send, url_recv, rates, args), cpus)
+    if "steps" in result:
+        result["sustained_rate"] = sustained(result["steps"])
+    return result
+
+
+def fanout_cfg(seed, url, args, kind="group") -> dict[str, Any]:
+    return {
+        "scenario": "fanout",
+        "kind": kind,
+        "url": url,
+        "sender_token": seed.group_members[0].token,
+        "member_tokens": [a.token for a in seed.group_members[1:]],
+        "group_id": seed.group_id,
+        "messages": args.fanout_messages,
+        "interval_seconds": 1.0,
+        "receipts": not args.no_receipts,
+        "drain_seconds": 15,
+    }
+
+
+def idle_cfg(seed, server: Server, args) -> dict[str, Any]:
+    return {
+        "scenario": "idle",
+        "url": server.ws_url,
+        "tokens": [a.token for a in seed.idle],
+        "levels": args.idle_levels,
+        "server_pids": [server.proc.pid],
+        "redis_cli": redis_cli(args.redis_url) if server.kind != "relay" else None,
+        "concurrency": 64,
+    }
+
+
+def query_counts(seed) -> dict[str, Any]:
+    """Queries per inbox and history request, measured in-process against the bench database."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.test import APIClient
+
+    out = {}
+    reader = seed.readers[0]
+    peer = seed.reader_peers[reader.id][0]
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {reader.token}")
+    for name, path in (("inbox", "/api/v1/chats/"), ("history", f"/api/v1/messages/?with={peer}")):
+        client.get(path, secure=True, HTTP_HOST="127.0.0.1")  # warm caches
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(path, secure=True, HTTP_HOST="127.0.0.1")
+        out[name] = {"status": response.status_code, "queries": len(ctx.captured_queries)}
+    return out
+
+
+def rest_cfg(seed, server: Server, args) -> dict[str, Any]:
+    inbox, history = [], []
+    for reader in seed.readers:
+        inbox.append(["/api/v1/chats/", reader.token])
+        for peer in seed.reader_peers[reader.id][:5]:
+            history.append([f"/api/v1/messages/?with={peer}", reader.token])
+    return {
+        "scenario": "http",
+        "host": "127.0.0.1",
+        "port": server.port,
+        "rate": args.rest_rate,
+        "seconds": args.rest_seconds,
+        "connections": 16,
+        "targets": [
+            {"name": "trivial", "requests": [["/bench/trivial/", seed.readers[0].token]]},
+            {"name": "inbox", "requests": inbox},
+            {"name": "history", "requests": history},
+        ],
+    }
+
+
+def message_count() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM messages")
+        return cursor.fetchone()[0]
+
+
+# --- main ----------------------------------------------------------------------------------
+
+
+def parse_server(spec: str) -> tuple[str, int]:
+    kind, _, workers = spec.partition(":")
+    return kind, int(workers or 1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="short steps and fewer rates")
+    parser.add_argument(
+        "--database-url", default="postgres://postgres@127.0.0.1:5432/bench_whatsapp"
+    )
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
+    parser.add_argument("--primary", default="uvicorn:2", help="server for fan-out, idle, REST")
+    parser.add_argument(
+        "--compare", default="daphne:1,uvicorn:1,uvicorn:2", help="servers for the 1:1 comparison"
+    )
+    parser.add_argument("--conn-max-age", default="600", help="DJANGO_CONN_MAX_AGE of the servers")
+    parser.add_argument("--gen-cpus", default="0")
+    parser.add_argument("--server-cpus", default="1")
+    parser.add_argument(
+        "--only", default="", help="comma list of: relay,rest,pairs,fanout,idle,cross"
+    )
+    parser.add_argument(
+        "--no-receipts", action="store_true", help="clients send no delivered frames"
+    )
+    parser.add_argument("--messages", type=int, default=1_000_000)
+    parser.add_argument("--no-plots", action="store_true")
+    args = parser.parse_args()
+
+    rates = [100, 250, 500, 750, 1000, 1500, 2000, 3000]
+    relay_rates = rates + [4000, 6000]
+    args.step_seconds = 8
+    args.fanout_messages = 20
+    args.idle_levels = [1000, 5000, 10000]
+    args.rest_rate, args.rest_seconds = 50, 10
+    if args.quick:
+        rates, relay_rates = [100, 500, 1000, 2000], [100, 500, 2000, 4000]
+        args.step_seconds = 4
+        args.fanout_messages = 8
+        args.idle_levels = [1000, 5000]
+        args.rest_seconds = 5
+    only = set(filter(None, args.only.split(",")))
+    wanted = lambda name: not only or name in only  # noqa: E731
+
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=args.database_url,
+        REDIS_URL=args.redis_url,
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY="bench-secret-key-" + "x" * 40,
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
+        DJANGO_SETTINGS_MODULE="bench.settings",
+        DJANGO_CONN_MAX_AGE=args.conn_max_age,
+        DJANGO_LOG_LEVEL="ERROR",
+        PYTHONDONTWRITEBYTECODE="1",
+    )
+    os.environ.update(env)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+
+    started = datetime.now(UTC)
+    results: dict[str, Any] = {
+        "meta": {
+            "started_at": started.isoformat(),
+            "machine": {
+                "cpus": os.cpu_count(),
+                "cpu_model": next(
+                    (
+                        line.split(":", 1)[1].strip()
+                        for line in open("/proc/cpuinfo")
+                        if line.startswith("model name")
+                    ),
+                    platform.processor(),
+                ),
+                "mem_gib": round(
+                    os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1
+                ),
+                "kernel": platform.release(),
+                "python": platform.python_version(),
+                "nofile_limit": __import__("resource").getrlimit(
+                    __import__("resource").RLIMIT_NOFILE
+                ),
+            },
+            "loadavg_start": loadavg(),
+            "priority": {
+                "servers": " ".join(PRIORITY) or "default",
+                "generator": " ".join(GEN_PRIORITY) or "default",
+            },
+            "args": {k: v for k, v in vars(args).items()},
+            "targets": TARGETS,
+        },
+        "scenarios": {},
+    }
+    scen = results["scenarios"]
+    try:
+        log(f"database {args.database_url}, redis {args.redis_url}; load {loadavg()}")
+        reset_database(args.database_url)
+        subprocess.run(redis_cli(args.redis_url) + ["flushdb"], check=True, capture_output=True)
+        subprocess.run(
+            [PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
+        )
+        import django
+
+        django.setup()
+        import importlib.metadata as md
+
+        from bench import seed as seeding
+
+        results["meta"]["versions"] = {
+            p: md.version(p)
+            for p in (
+                "django",
+                "channels",
+                "channels-redis",
+                "daphne",
+                "uvicorn",
+                "websockets",
+                "psycopg",
+            )
+        }
+        results["meta"]["postgres"] = pg_settings()
+        t = time.monotonic()
+        seed = seeding.seed_all(
+            pairs=100, group_members=1024, idle=max(args.idle_levels), readers=10, filler=2000
+        )
+        rows, seed.reader_peers = seeding.reader_history(
+            seed.readers, seed.filler, peers=20, per_peer=40
+        )
+        n = seeding.copy_messages(rows)
+        n += seeding.copy_messages(seeding.filler_messages(seed.filler, 10_000 - n, seed=1))
+        seeding.analyze()
+        log(f"seeded users, tokens, group and {n} messages in {time.monotonic() - t:.1f}s")
+        tokens_file = WORK / "relay-tokens.json"
+        WORK.mkdir(parents=True, exist_ok=True)
+        tokens_file.write_text(json.dumps(seed.relay_tokens()))
+
+        def server(spec: str, cpus: str | None = None) -> Server:
+            kind, workers = parse_server(spec)
+            return Server(kind, workers, env, cpus or args.server_cpus).start()
+
+        gen = args.gen_cpus
+
+        if wanted("relay"):
+            log("baseline: bare websockets relay")
+            relay = Server(
+                "relay", 1, env, args.server_cpus, ["--tokens", str(tokens_file)]
+            ).start()
+            base = scen.setdefault("baseline_relay", {"loadavg": loadavg()})
+            base["pairs"] = run_pairs(seed, relay.ws_url, relay.ws_url, relay_rates, args, gen)
+            base["fanout"] = loadgen(fanout_cfg(seed, relay.ws_url, args, kind="relay"), gen)
+            relay.stop()
+            relay = Server(
+                "relay", 1, env, args.server_cpus, ["--tokens", str(tokens_file)]
+            ).start()
+            base["idle"] = loadgen(idle_cfg(seed, relay, args), gen)
+            relay.stop()
+
+        if wanted("rest"):
+            log(f"REST on {args.primary}")
+            rest = scen.setdefault("rest", {"server": args.primary, "loadavg": loadavg()})
+            srv = server(args.primary)
+            rest["small"] = {"messages": message_count(), "queries": query_counts(seed)}
+            rest["small"].update(loadgen(rest_cfg(seed, srv, args), gen))
+            t = time.monotonic()
+            target = args.messages - message_count()
+            seeding.copy_messages(seeding.filler_messages(seed.filler, target, seed=2))
+            seeding.analyze()
+            log(f"grew messages to {message_count()} in {time.monotonic() - t:.1f}s")
+            rest["large"] = {"messages": message_count(), "queries": query_counts(seed)}
+            rest["large"].update(loadgen(rest_cfg(seed, srv, args), gen))
+            srv.stop()
+
+        if wanted("pairs"):
+            comp = scen.setdefault("pairs", {})
+            for spec in args.compare.split(","):
+                log(f"1:1 pairs on {spec}")
+                srv = server(spec)
+                comp[spec] = {"loadavg": loadavg()}
+                comp[spec].update(run_pairs(seed, srv.ws_url, srv.ws_url, rates, args, gen))
+                srv.stop()
+
+        if wanted("fanout"):
+            log(f"fan-out on {args.primary}")
+            srv = server(args.primary)
+            scen["fanout"] = {"server": args.primary, "loadavg": loadavg()}
+            scen["fanout"].update(loadgen(fanout_cfg(seed, srv.ws_url, args), gen))
+            srv.stop()
+
+        if wanted("idle"):
+            log(f"idle sockets on {args.primary}")
+            srv = server(args.primary)
+            scen["idle"] = {"server": args.primary, "loadavg": loadavg()}
+            scen["idle"].update(loadgen(idle_cfg(seed, srv, args), gen))
+            srv.stop()
+
+        if wanted("cross"):
+            kind, _ = parse_server(args.primary)
+            log(f"cross-process: two {kind} processes on Redis")
+            a, b = server(f"{kind}:1"), server(f"{kind}:1")
+            cross = scen.setdefault(
+                "cross_process", {"server": f"2 x {kind}:1", "loadavg": loadavg()}
+            )
+            cross_rates = [r for r in rates if r <= 2000]
+            cross.update(run_pairs(seed, a.ws_url, b.ws_url, cross_rates, args, gen))
+            a.stop()
+            b.stop()
+    finally:
+        stop_all()
+        results["meta"]["loadavg_end"] = loadavg()
+        results["meta"]["finished_at"] = datetime.now(UTC).isoformat()
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        out = RESULTS / f"{started:%Y%m%dT%H%M%SZ}.json"
+        out.write_text(json.dumps(results, indent=1))
+        log(f"results: {out.relative_to(ROOT)}")
+    if not args.no_plots:
+        from bench import report
+
+        report.plots(results, ROOT / "docs" / "img")
+        print(report.table(results))
+
+
+if __name__ == "__main__":
+    main()
