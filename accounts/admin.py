@@ -112,6 +112,23 @@ class UserAdmin(BaseUserAdmin):
             self, request, with_picture, services.remove_profile_picture, "Removed the picture of"
         )
 
+    # Deleting a user erases the account instead of removing the row, so the conversations
+    # other people had with them stay whole (docs/reliability.md, "Deleting an account").
+    def delete_model(self, request, obj):
+        services.erase_user(request.user, user=obj)
+
+    def delete_queryset(self, request, queryset):
+        for user in queryset:
+            services.erase_user(request.user, user=user)
+
+    def get_deleted_objects(self, objs, request):
+        """The confirmation lists the accounts only: nothing cascades, their messages stay."""
+        users = [f"{User._meta.verbose_name.capitalize()}: {user}" for user in objs]
+        protected = []
+        if any(user.pk == request.user.pk for user in objs):
+            protected = ["You cannot delete your own account."]
+        return users, {User._meta.verbose_name_plural: len(users)}, set(), protected
+
 
 @admin.register(Contact)
 class ContactAdmin(admin.ModelAdmin):

@@ -1,11 +1,13 @@
 """REST endpoints of accounts: auth, profiles, contacts and blocks (thin: services do the work)."""
 
+import json
 import mimetypes
 
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db.models import QuerySet
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
@@ -117,6 +119,29 @@ class MeView(APIView):
             remove_picture="profile_picture" in data and picture is None,
         )
         return Response(ProfileSerializer(user, context={"request": request}).data)
+
+
+class MeExportView(APIView):
+    @extend_schema(
+        tags=["users"],
+        summary="Download my data",
+        description="Everything stored about me as one JSON file (a download): profile, "
+        "contacts, blocks, my 1:1 messages (sent and received), my groups and the group "
+        "messages I sent, my stories, my calls, and the files I uploaded (with download URLs).",
+        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="The export.")},
+    )
+    def get(self, request):
+        return export_response(request.user)
+
+
+def export_response(user: User) -> HttpResponse:
+    """The export of ``user``'s data as a JSON attachment (shared with the profile page)."""
+    body = json.dumps(services.export_user_data(user), ensure_ascii=False, indent=1)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    stamp = timezone.now().strftime("%Y%m%d")
+    response["Content-Disposition"] = f'attachment; filename="whatsapp-data-{stamp}.json"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @extend_schema(

@@ -8,6 +8,7 @@ urlpatterns = [
     path("auth/token/", api.TokenView.as_view(), name="token"),
     path("users/", api.UserListView.as_view(), name="user_list"),
     path("users/me/", api.MeView.as_view(), name="me"),
+    path("users/me/export/", api.MeExportView.as_view(), name="me_export"),
     path("users/<id:user_id>/", api.UserDetailView.as_view(), name="user_detail"),
     path("contacts/", api.ContactListView.as_view(), name="contact_list"),
     path("contacts/<id:contact_id>/", api.ContactDetailView.as_view(), name="contact_detail"),

@@ -8,6 +8,7 @@ urlpatterns = [
     path("login/", views.login, name="login"),
     path("logout/", views.logout, name="logout"),
     path("profile/", views.profile, name="profile"),
+    path("profile/export/", views.export_data, name="export"),
     path("contacts/", views.contacts, name="contacts"),
     path("contacts/<id:contact_id>/remove/", views.remove_contact, name="remove_contact"),
     path("users/<id:user_id>/block/", views.block, name="block"),

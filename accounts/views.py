@@ -10,9 +10,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import selectors, services
+from accounts.api import export_response
 from accounts.exceptions import InvalidCredentials
 from accounts.forms import AddContactForm, LoginForm, ProfileForm, SignupForm
 from accounts.models import User
@@ -137,6 +138,13 @@ def profile(request: HttpRequest) -> HttpResponse:
         )
     context = {"form": form, "nav_active": "profile"}
     return render(request, "accounts/profile.html", context, status=status)
+
+
+@login_required
+@require_GET
+def export_data(request: HttpRequest) -> HttpResponse:
+    """Download everything stored about me as a JSON file (as GET /api/v1/users/me/export/)."""
+    return export_response(request.user)
 
 
 def _contacts_context(request: HttpRequest, form: AddContactForm) -> dict:

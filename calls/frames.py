@@ -7,9 +7,8 @@ when that socket closes (tab closed, reloaded, crashed), the call it held is end
 
 from typing import Any
 
-from channels.db import database_sync_to_async
-
 from calls import selectors, services
+from whatsapp.db import database_sync_to_async
 from whatsapp.errors import DomainError
 from whatsapp.frames import frame, on_disconnect
 

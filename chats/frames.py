@@ -9,11 +9,10 @@ import logging
 import time
 from typing import Any
 
-from channels.db import database_sync_to_async
-
 from chats import selectors, services
 from chats.serializers import message_json
 from groups.services import relay_group_typing
+from whatsapp.db import database_sync_to_async
 from whatsapp.errors import DomainError
 from whatsapp.frames import SYNC_SOURCES, frame, on_connect, on_disconnect, sync_source
 from whatsapp.realtime import apublish

@@ -53,6 +53,11 @@ class _ChatItemSerializer(serializers.Serializer):
             return []
         return MultimediaSerializer(item.media.all(), many=True, context=self.context).data
 
+    def to_representation(self, instance):
+        # The fields in the order the subclass's Meta lists them.
+        data = super().to_representation(instance)
+        return {name: data[name] for name in self.Meta.fields}
+
 
 class MessageSerializer(_ChatItemSerializer):
     """A 1:1 message. Removed messages keep their place but show no content or media."""
@@ -81,10 +86,6 @@ class MessageSerializer(_ChatItemSerializer):
             "media",
         ]
 
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        return {name: data[name] for name in self.Meta.fields}
-
 
 class GroupMessagePreviewSerializer(_ChatItemSerializer):
     """A group's last message as the inbox shows it (the group API has the full shape)."""
@@ -112,10 +113,6 @@ class GroupMessagePreviewSerializer(_ChatItemSerializer):
             "removed",
             "media",
         ]
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        return {name: data[name] for name in self.Meta.fields}
 
 
 def message_json(message: Message) -> dict[str, Any]:
@@ -155,19 +152,29 @@ class ChatRowSerializer(serializers.Serializer):
         return MessageSerializer(item, context=self.context).data
 
 
-class MessageCreateSerializer(serializers.Serializer):
-    """POST messages/: JSON, or multipart with ``files``."""
+class ContentSerializer(serializers.Serializer):
+    """What a composer posts: text and attached files (JSON, or multipart with ``files``)."""
 
-    receiver_id = serializers.IntegerField(min_value=1)
     content = serializers.CharField(
         required=False, allow_blank=True, trim_whitespace=False, default=""
-    )
-    client_id = serializers.CharField(
-        required=False, allow_null=True, allow_blank=False, max_length=64, default=None
     )
     files = serializers.ListField(
         child=serializers.FileField(allow_empty_file=True), required=False, default=list
     )
+
+
+class SendSerializer(ContentSerializer):
+    """A message send: text, files and the ``client_id`` that makes retrying it safe."""
+
+    client_id = serializers.CharField(
+        required=False, allow_null=True, allow_blank=False, max_length=64, default=None
+    )
+
+
+class MessageCreateSerializer(SendSerializer):
+    """POST messages/: JSON, or multipart with ``files``."""
+
+    receiver_id = serializers.IntegerField(min_value=1)
 
 
 class ForwardSerializer(serializers.Serializer):

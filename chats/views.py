@@ -4,22 +4,21 @@ They work without JavaScript (the composer and the forward form post here and re
 static/js/chat.js then takes over sending, receipts, typing and live updates over /ws/.
 """
 
-from urllib.parse import parse_qs, urlencode, urlparse
+from functools import partial
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
-from rest_framework.request import Request
 
 from accounts.selectors import contacts_of, has_blocked, is_blocked_between
 from chats import selectors, services
 from whatsapp import ratelimit
-from whatsapp.errors import DomainError, NotFound
-from whatsapp.pagination import NewestFirstCursorPagination
+from whatsapp.errors import DomainError
+from whatsapp.pagination import history_page
+from whatsapp.views import or_404, post_composer
 
 # How many chats the side pane lists (the API pages through all of them).
 SIDEBAR_CHATS = 200
@@ -48,13 +47,6 @@ def _forward_targets(rows, contacts) -> list:
     return [u for u in recent + others if u.is_active]
 
 
-def _peer_or_404(user, user_id: int):
-    try:
-        return selectors.chat_peer(user, user_id)
-    except NotFound as exc:
-        raise Http404(exc.detail) from exc
-
-
 def chat_sidebar(
     request, *, active_peer_id: int | None = None, active_group_id: int | None = None
 ) -> dict:
@@ -81,72 +73,41 @@ def home(request):
     return render(request, "chats/home.html", chat_sidebar(request))
 
 
-def _history_page(request, peer) -> tuple[list, str | None, str | None]:
-    """The newest page (or the one ``?cursor=`` names), oldest first, with the older page's URLs.
-
-    Returns the messages, the no-JS link to older messages and the REST URL chat.js fetches.
-    """
-    paginator = NewestFirstCursorPagination()
-    page = paginator.paginate_queryset(selectors.conversation(request.user, peer), Request(request))
-    services.deliver_returned(request.user, page)
-    older_link = older_api = None
-    next_link = paginator.get_next_link()
-    if next_link:
-        cursor = parse_qs(urlparse(next_link).query).get("cursor", [""])[0]
-        older_link = "?" + urlencode({"cursor": cursor})
-        older_api = (
-            reverse("chats_api:message_list") + "?" + urlencode({"with": peer.id, "cursor": cursor})
-        )
-    return list(reversed(page)), older_link, older_api
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def conversation(request, user_id: int):
     """The open 1:1 chat with ``user_id``; POST sends through the same service as the API."""
-    peer = _peer_or_404(request.user, user_id)
+    peer = or_404(selectors.chat_peer, request.user, user_id)
     form = MessageForm(request.POST or None)
-    status_code = 200
-    if request.method == "POST":
-        status_code = 400
-        if form.is_valid():
-            try:
-                ratelimit.check_send(request.user.id)
-                services.send_message(
-                    request.user,
-                    receiver=peer,
-                    content=form.cleaned_data["content"],
-                    client_id=form.cleaned_data["client_id"] or None,
-                    files=request.FILES.getlist("files"),
-                )
-            except DomainError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.detail)
-                status_code = exc.status_code
-            else:
-                return redirect("chats:conversation", user_id=peer.id)
-    messages, older_link, older_api = _history_page(request, peer)
+    sent = post_composer(request, form, partial(services.send_message, request.user, receiver=peer))
+    if sent.done:
+        return redirect("chats:conversation", user_id=peer.id)
+    history = history_page(
+        request,
+        selectors.conversation(request.user, peer),
+        api_url=reverse("chats_api:message_list"),
+        params={"with": peer.id},
+    )
+    services.deliver_returned(request.user, history.messages)
     context = chat_sidebar(request, active_peer_id=peer.id) | {
         "peer": peer,
         "form": form,
-        "history": messages,
-        "older_link": older_link,
-        "older_api": older_api,
+        "history": history.messages,
+        "older_link": history.older_link,
+        "older_api": history.older_api,
         "presence": selectors.presence_of(request.user, peer),
         "i_blocked": has_blocked(request.user.id, peer.id),
         "blocked": is_blocked_between(request.user.id, peer.id),
         "max_length": settings.MESSAGE_MAX_LENGTH,
     }
-    return render(request, "chats/conversation.html", context, status=status_code)
+    return render(request, "chats/conversation.html", context, status=sent.status)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def forward(request, message_id: int):
     """Choose chats to forward a message to (the no-JS path of the forward dialog)."""
-    try:
-        message = selectors.visible_message(request.user, message_id)
-    except NotFound as exc:
-        raise Http404(exc.detail) from exc
+    message = or_404(selectors.visible_message, request.user, message_id)
     targets = chat_sidebar(request)["forward_targets"]
     form = ForwardForm(request.POST or None, choices=[(u.id, u.display_name) for u in targets])
     peer_id = message.receiver_id if message.sender_id == request.user.id else message.sender_id

@@ -5,7 +5,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from chats.serializers import MultimediaSerializer
+from chats.serializers import ContentSerializer, MultimediaSerializer
 from communities.models import Community, CommunityAnnouncement, CommunityGroup
 from groups.models import Group
 
@@ -122,12 +122,5 @@ def announcement_json(announcement: CommunityAnnouncement) -> dict[str, Any]:
     return dict(AnnouncementSerializer(announcement).data)
 
 
-class AnnouncementCreateSerializer(serializers.Serializer):
+class AnnouncementCreateSerializer(ContentSerializer):
     """POST communities/{id}/announcements/: JSON, or multipart with ``files``."""
-
-    content = serializers.CharField(
-        required=False, allow_blank=True, trim_whitespace=False, default=""
-    )
-    files = serializers.ListField(
-        child=serializers.FileField(allow_empty_file=True), required=False, default=list
-    )

@@ -6,24 +6,21 @@ adds announcements live as they arrive (``announcement.new``).
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from communities import selectors, services
 from communities.forms import AnnouncementForm, CommunityForm, CommunityGroupForm
 from groups.selectors import group_for_member
-from whatsapp.errors import DomainError, NotFound
+from whatsapp.errors import DomainError
+from whatsapp.views import or_404, run_action, submit_form
 
 # How many announcements the page shows (the API pages through all of them).
 ANNOUNCEMENTS_SHOWN = 100
 
 
 def _community_or_404(user, community_id: int):
-    try:
-        return selectors.community_for_member(user, community_id)
-    except NotFound as exc:
-        raise Http404(exc.detail) from exc
+    return or_404(selectors.community_for_member, user, community_id)
 
 
 def _sidebar(request, *, active_id: int | None = None, form: CommunityForm | None = None) -> dict:
@@ -40,23 +37,17 @@ def _sidebar(request, *, active_id: int | None = None, form: CommunityForm | Non
 def community_list(request):
     """The Communities tab; POST creates a community."""
     form = CommunityForm(request.POST or None)
-    status_code = 200
-    if request.method == "POST":
-        status_code = 400
-        if form.is_valid():
-            try:
-                community = services.create_community(
-                    request.user,
-                    name=form.cleaned_data["community_name"],
-                    description=form.cleaned_data["description"],
-                )
-            except DomainError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.detail)
-                status_code = exc.status_code
-            else:
-                return redirect("communities:detail", community_id=community.id)
+    created = submit_form(
+        request,
+        form,
+        lambda data: services.create_community(
+            request.user, name=data["community_name"], description=data["description"]
+        ),
+    )
+    if created.done:
+        return redirect("communities:detail", community_id=created.result.id)
     return render(
-        request, "communities/list.html", _sidebar(request, form=form), status=status_code
+        request, "communities/list.html", _sidebar(request, form=form), status=created.status
     )
 
 
@@ -66,22 +57,19 @@ def community_detail(request, community_id: int):
     """One community: its groups and announcements; POST posts an announcement (admins)."""
     community = _community_or_404(request.user, community_id)
     form = AnnouncementForm(request.POST or None)
-    status_code = 200
-    if request.method == "POST":
-        status_code = 400
-        if form.is_valid():
-            try:
-                services.post_announcement(
-                    request.user,
-                    community=community,
-                    content=form.cleaned_data["content"],
-                    files=request.FILES.getlist("files"),
-                )
-            except DomainError as exc:
-                form.add_error(None, exc.detail)
-                status_code = exc.status_code
-            else:
-                return redirect("communities:detail", community_id=community.id)
+    posted = submit_form(
+        request,
+        form,
+        lambda data: services.post_announcement(
+            request.user,
+            community=community,
+            content=data["content"],
+            files=request.FILES.getlist("files"),
+        ),
+        fields={},  # every refusal is shown above the composer
+    )
+    if posted.done:
+        return redirect("communities:detail", community_id=community.id)
     announcements = list(selectors.announcements(community)[:ANNOUNCEMENTS_SHOWN])
     linkable = list(selectors.linkable_groups(request.user)) if community.is_admin else []
     context = _sidebar(request, active_id=community.id) | {
@@ -93,19 +81,11 @@ def community_detail(request, community_id: int):
         "linkable": linkable,
         "max_length": settings.MESSAGE_MAX_LENGTH,
     }
-    return render(request, "communities/detail.html", context, status=status_code)
+    return render(request, "communities/detail.html", context, status=posted.status)
 
 
 def _act(request, community, action, success: str | None = None):
-    try:
-        action()
-    except NotFound as exc:
-        raise Http404(exc.detail) from exc
-    except DomainError as exc:
-        messages.error(request, exc.detail)
-    else:
-        if success:
-            messages.success(request, success)
+    run_action(request, action, success)
     return redirect("communities:detail", community_id=community.id)
 
 
@@ -162,10 +142,7 @@ def add_group(request, community_id: int):
 @require_POST
 def remove_group(request, community_id: int, group_id: int):
     community = _community_or_404(request.user, community_id)
-    try:
-        link = selectors.community_group(request.user, community, group_id)
-    except NotFound as exc:
-        raise Http404(exc.detail) from exc
+    link = or_404(selectors.community_group, request.user, community, group_id)
     return _act(
         request,
         community,

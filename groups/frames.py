@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from channels.db import database_sync_to_async
-
 from accounts.models import User
 from groups import selectors, services
 from groups.models import Group
 from groups.serializers import group_message_json
+from whatsapp.db import database_sync_to_async
 from whatsapp.errors import DomainError, NotFound
 from whatsapp.frames import frame, on_connect, sync_source
 

@@ -10,7 +10,7 @@ from typing import Any
 from rest_framework import serializers
 
 from accounts.serializers import PublicProfileSerializer
-from chats.serializers import GroupMessagePreviewSerializer
+from chats.serializers import GroupMessagePreviewSerializer, SendSerializer
 from groups.models import Group, GroupMember, GroupMessage, GroupMessageReceipt
 
 
@@ -94,18 +94,8 @@ def group_message_json(message: GroupMessage) -> dict[str, Any]:
     return dict(GroupMessageSerializer(message).data)
 
 
-class GroupMessageCreateSerializer(serializers.Serializer):
+class GroupMessageCreateSerializer(SendSerializer):
     """POST groups/{group_id}/messages/: JSON, or multipart with ``files``."""
-
-    content = serializers.CharField(
-        required=False, allow_blank=True, trim_whitespace=False, default=""
-    )
-    client_id = serializers.CharField(
-        required=False, allow_null=True, allow_blank=False, max_length=64, default=None
-    )
-    files = serializers.ListField(
-        child=serializers.FileField(allow_empty_file=True), required=False, default=list
-    )
 
 
 class GroupForwardSerializer(serializers.Serializer):

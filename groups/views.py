@@ -6,7 +6,7 @@ over sending, receipts, ticks and live updates over /ws/. The side pane is the c
 list, so the group page looks like any open chat.
 """
 
-from urllib.parse import parse_qs, urlencode, urlparse
+from functools import partial
 
 from django.conf import settings
 from django.contrib import messages
@@ -16,7 +16,6 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
-from rest_framework.request import Request
 
 from accounts.selectors import contacts_of
 from chats.views import chat_sidebar
@@ -31,14 +30,12 @@ from groups.forms import (
 )
 from whatsapp import ratelimit
 from whatsapp.errors import DomainError, Forbidden, NotFound
-from whatsapp.pagination import NewestFirstCursorPagination
+from whatsapp.pagination import history_page
+from whatsapp.views import or_404, post_composer, run_action, submit_form
 
 
 def _group_or_404(user, group_id: int):
-    try:
-        return selectors.group_for_member(user, group_id)
-    except NotFound as exc:
-        raise Http404(exc.detail) from exc
+    return or_404(selectors.group_for_member, user, group_id)
 
 
 def _member_or_404(group, user_id: int):
@@ -62,45 +59,22 @@ def new_group(request):
     """Create a group: a name and members picked from my contacts."""
     contacts = _addable(request.user)
     form = GroupCreateForm(request.POST or None, contacts=contacts)
-    status_code = 200
-    if request.method == "POST":
-        status_code = 400
-        if form.is_valid():
-            chosen = set(form.cleaned_data["members"])
-            try:
-                group = services.create_group(
-                    request.user,
-                    name=form.cleaned_data["group_name"],
-                    members=[user for user in contacts if user.id in chosen],
-                )
-            except DomainError as exc:
-                field = {"group_name": "group_name", "member_ids": "members"}.get(exc.field)
-                form.add_error(field, exc.detail)
-                status_code = exc.status_code
-            else:
-                return redirect("groups:detail", group_id=group.id)
-    context = chat_sidebar(request) | {"form": form, "candidates": contacts}
-    return render(request, "groups/new.html", context, status=status_code)
 
-
-def _history_page(request, group) -> tuple[list, str | None, str | None]:
-    """The newest page (or the one ``?cursor=`` names), oldest first, and the older page's URLs."""
-    paginator = NewestFirstCursorPagination()
-    page = paginator.paginate_queryset(
-        selectors.group_history(request.user, group), Request(request)
-    )
-    services.deliver_returned(request.user, page)
-    older_link = older_api = None
-    next_link = paginator.get_next_link()
-    if next_link:
-        cursor = parse_qs(urlparse(next_link).query).get("cursor", [""])[0]
-        older_link = "?" + urlencode({"cursor": cursor})
-        older_api = (
-            reverse("groups_api:message_list", args=[group.id])
-            + "?"
-            + urlencode({"cursor": cursor})
+    def create(data):
+        chosen = set(data["members"])
+        return services.create_group(
+            request.user,
+            name=data["group_name"],
+            members=[user for user in contacts if user.id in chosen],
         )
-    return list(reversed(page)), older_link, older_api
+
+    created = submit_form(
+        request, form, create, fields={"group_name": "group_name", "member_ids": "members"}
+    )
+    if created.done:
+        return redirect("groups:detail", group_id=created.result.id)
+    context = chat_sidebar(request) | {"form": form, "candidates": contacts}
+    return render(request, "groups/new.html", context, status=created.status)
 
 
 @login_required
@@ -109,25 +83,16 @@ def group_chat(request, group_id: int):
     """The open group: history, composer and the group info panel; POST sends a message."""
     group = _group_or_404(request.user, group_id)
     form = GroupMessageForm(request.POST or None)
-    status_code = 200
-    if request.method == "POST":
-        status_code = 400
-        if form.is_valid():
-            try:
-                ratelimit.check_send(request.user.id)
-                services.send_group_message(
-                    request.user,
-                    group=group,
-                    content=form.cleaned_data["content"],
-                    client_id=form.cleaned_data["client_id"] or None,
-                    files=request.FILES.getlist("files"),
-                )
-            except DomainError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.detail)
-                status_code = exc.status_code
-            else:
-                return redirect("groups:detail", group_id=group.id)
-    history, older_link, older_api = _history_page(request, group)
+    send = partial(services.send_group_message, request.user, group=group)
+    sent = post_composer(request, form, send)
+    if sent.done:
+        return redirect("groups:detail", group_id=group.id)
+    history = history_page(
+        request,
+        selectors.group_history(request.user, group),
+        api_url=reverse("groups_api:message_list", args=[group.id]),
+    )
+    services.deliver_returned(request.user, history.messages)
     members = list(selectors.group_members(group))
     context = chat_sidebar(request, active_group_id=group.id) | {
         "group": group,
@@ -136,25 +101,17 @@ def group_chat(request, group_id: int):
         "addable": selectors.addable_contacts(request.user, group) if group.is_admin else [],
         "form": form,
         "rename_form": GroupRenameForm(initial={"group_name": group.name}),
-        "history": history,
-        "older_link": older_link,
-        "older_api": older_api,
+        "history": history.messages,
+        "older_link": history.older_link,
+        "older_api": history.older_api,
         "max_length": settings.MESSAGE_MAX_LENGTH,
     }
-    return render(request, "groups/group.html", context, status=status_code)
+    return render(request, "groups/group.html", context, status=sent.status)
 
 
 def _act(request, group, action, success: str | None = None):
     """Run one admin action; report a refusal as a message on the group page."""
-    try:
-        action()
-    except NotFound as exc:
-        raise Http404(exc.detail) from exc
-    except DomainError as exc:
-        messages.error(request, exc.detail)
-    else:
-        if success:
-            messages.success(request, success)
+    run_action(request, action, success)
     return redirect("groups:detail", group_id=group.id)
 
 
@@ -267,10 +224,7 @@ def message_info(request, group_id: int, group_message_id: int):
 def forward(request, group_id: int, group_message_id: int):
     """Choose groups to forward a group message to."""
     group = _group_or_404(request.user, group_id)
-    try:
-        message = selectors.visible_group_message(request.user, group.id, group_message_id)
-    except NotFound as exc:
-        raise Http404(exc.detail) from exc
+    message = or_404(selectors.visible_group_message, request.user, group.id, group_message_id)
     targets = list(selectors.groups_for(request.user))
     form = GroupForwardForm(request.POST or None, groups=targets)
     if request.method == "POST" and form.is_valid():

@@ -388,6 +388,42 @@ def test_a_public_profile_shows_no_status_to_the_blocked_and_no_chats_to_anyone(
     assert Message.objects.get(id=world.ids["message_id"]).read_at is None
 
 
+# Reports name their target in the body (REST) or the query (the page): what the reporter cannot
+# see does not exist for them either.
+REPORT_TARGETS = {
+    "message": "message_id",
+    "group_message": "group_message_id",
+    "story": "story_id",
+    "group": "group_id",
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("outsider", OUTSIDERS)
+def test_outsiders_cannot_report_what_they_cannot_see(world, outsider):
+    from moderation.models import Report
+
+    actor = world.users[outsider]
+    api = token_client(actor)
+    page = Client()
+    page.force_login(actor)
+    reason = Report.Reason.values[0]
+    codes = {}
+
+    for kind, key in REPORT_TARGETS.items():
+        target_id = world.ids[key]
+        body = {"kind": kind, "target_id": target_id, "reason": reason}
+        response = api.post("/api/v1/reports/", body, format="json")
+        shown = page.get(f"/report/?kind={kind}&id={target_id}")
+        posted = page.post("/report/", {"kind": kind, "id": target_id, "reason": reason})
+        codes[kind] = (response.status_code, shown.status_code, posted.status_code)
+        for answer in (response, shown, posted):
+            assert_no_secret(answer)
+
+    assert codes == {kind: (404, 404, 404) for kind in REPORT_TARGETS}
+    assert Report.objects.count() == 0
+
+
 @pytest.mark.django_db
 def test_a_deactivated_users_profile_is_404(world, alice):
     stranger = token_client(world.users["stranger"])

@@ -1,5 +1,6 @@
 """Deployment settings read from the environment, each checked in a fresh interpreter."""
 
+import asyncio
 import json
 import os
 import secrets
@@ -123,8 +124,39 @@ def test_redis_url_selects_the_redis_channel_layer_and_cache():
     dumped = settings_with(REDIS_URL="redis://cache.internal:6380/2")
 
     assert dumped["channel_layer"] == "channels_redis.core.RedisChannelLayer"
-    assert dumped["channel_layer_hosts"] == ["redis://cache.internal:6380/2"]
+    assert [host["address"] for host in dumped["channel_layer_hosts"]] == [
+        "redis://cache.internal:6380/2"
+    ]
     assert dumped["cache"] == "django.core.cache.backends.redis.RedisCache"
+
+
+def test_redis_layer_reads_outlast_channels_redis_blocking_wait():
+    """An idle socket's consumer must not die: reads wait longer than the server-side block."""
+    from channels_redis.core import RedisChannelLayer
+
+    dumped = settings_with(REDIS_URL="redis://cache.internal:6380/2")
+
+    (host,) = dumped["channel_layer_hosts"]
+    assert host["socket_timeout"] > RedisChannelLayer.brpop_timeout
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs a Redis server (REDIS_URL)")
+async def test_redis_layer_receive_survives_an_idle_wait_past_the_blocking_timeout():
+    from channels_redis.core import RedisChannelLayer
+
+    hosts = settings_with(REDIS_URL=os.environ["REDIS_URL"])["channel_layer_hosts"]
+    layer = RedisChannelLayer(hosts=hosts, prefix=f"test-idle-{secrets.token_hex(4)}")
+    channel = await layer.new_channel()
+
+    async def send_later():
+        await asyncio.sleep(RedisChannelLayer.brpop_timeout + 2)
+        await layer.send(channel, {"type": "late.ping"})
+
+    sender = asyncio.create_task(send_later())
+    message = await asyncio.wait_for(layer.receive(channel), timeout=30)
+    await sender
+
+    assert message == {"type": "late.ping"}
 
 
 def test_bucket_name_selects_s3_storage():

@@ -4,12 +4,12 @@ import json
 import logging
 from typing import Any
 
-from asgiref.sync import sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import DataError
 
 from whatsapp import ratelimit
+from whatsapp.db import database_sync_to_async
 from whatsapp.errors import DomainError
 from whatsapp.frames import CONNECT_HOOKS, DISCONNECT_HOOKS, HANDLERS
 from whatsapp.realtime import user_group
@@ -104,7 +104,7 @@ class AppConsumer(AsyncJsonWebsocketConsumer):
             return
         if spec.counts_as_send:
             try:
-                await sync_to_async(ratelimit.check_send)(self.user.id)
+                await database_sync_to_async(ratelimit.check_send)(self.user.id)
             except DomainError as exc:
                 await self.send_error(exc.code, exc.detail, client_id)
                 return

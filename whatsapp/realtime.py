@@ -6,11 +6,12 @@ after the commit, so a rolled-back write never reaches a socket. The channel lay
 doorbell: everything pushed is already stored, and ``sync`` replays it for a client that missed it.
 """
 
+import asyncio
 import logging
 from collections.abc import Iterable
 from typing import Any
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
@@ -29,11 +30,53 @@ def _send(group: str, frame: dict[str, Any], exclude_channel: str | None) -> Non
     event = {"type": "push", "frame": frame, "group": group}
     if exclude_channel:
         event["exclude_channel"] = exclude_channel
+    loop = _serving_loop()
+    if loop is not None:
+        # Called from a database thread of a server process: hand the push to the event loop
+        # and return at once, so the thread is free for the next frame instead of waiting for
+        # Redis round trips (see docs/performance.md).
+        loop.call_soon_threadsafe(_enqueue, layer, group, event)
+        return
     try:
         async_to_sync(layer.group_send)(group, event)
     except Exception:
         # The write is committed: a lost doorbell (e.g. Redis restarting) must not turn a stored
         # message into an error for its sender. Clients reconnect and `sync` what they missed.
+        logger.warning("push to %s failed; the client will sync it", group, exc_info=True)
+
+
+def _serving_loop() -> asyncio.AbstractEventLoop | None:
+    """The running event loop whose ``sync_to_async`` called this thread, if any."""
+    loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
+    if loop is None or loop.is_closed() or not loop.is_running():
+        return None
+    return loop
+
+
+# Per event loop and channel-layer group, the push still in flight: pushes to one group leave
+# in the order they were published, pushes to different groups overlap.
+_tails: dict[tuple[int, str], asyncio.Future] = {}
+
+
+def _enqueue(layer, group: str, event: dict[str, Any]) -> None:
+    key = (id(asyncio.get_running_loop()), group)
+    previous = _tails.get(key)
+    task = asyncio.ensure_future(_deliver(layer, group, event, previous))
+    _tails[key] = task
+
+    def forget(done: asyncio.Future) -> None:
+        if _tails.get(key) is done:
+            del _tails[key]
+
+    task.add_done_callback(forget)
+
+
+async def _deliver(layer, group: str, event: dict[str, Any], previous) -> None:
+    if previous is not None and not previous.done():
+        await asyncio.wait([previous])
+    try:
+        await layer.group_send(group, event)
+    except Exception:
         logger.warning("push to %s failed; the client will sync it", group, exc_info=True)
 
 

@@ -113,7 +113,10 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # redis-py 8 reads with a 5 s socket timeout by default, exactly as long as
+                # channels_redis blocks waiting for a message: every idle socket's consumer would
+                # die with "Timeout reading". Reads must outlast that wait.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
                 # Bursts to one socket must not be dropped at channels_redis' default of 100.
                 "capacity": int(os.environ.get("CHANNEL_LAYER_CAPACITY", "5000")),
                 "expiry": 60,
@@ -203,6 +206,9 @@ GROUP_MAX_MEMBERS = int(os.environ.get("GROUP_MAX_MEMBERS", "1024"))
 MESSAGE_SEND_RATE = os.environ.get("MESSAGE_SEND_RATE", "30/10s")
 # Frames of any kind one socket may send: a token bucket of this size, refilled over the window.
 WS_FRAME_RATE = os.environ.get("WS_FRAME_RATE", "200/10s")
+# Threads per server process running the sockets' database work (whatsapp/db.py): frames of
+# different sockets overlap their database round trips. Each keeps its own connection.
+DB_THREADS = int(os.environ.get("DJANGO_DB_THREADS", "8"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -3,10 +3,11 @@
 from urllib.parse import urlparse
 
 from channels.auth import AuthMiddlewareStack
-from channels.db import database_sync_to_async
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http.request import validate_host
+
+from whatsapp.db import database_sync_to_async
 
 
 @database_sync_to_async

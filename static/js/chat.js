@@ -6,9 +6,14 @@
 (function () {
   "use strict";
   const socket = window.AppSocket;
+  const C = window.Conversation;
   const list = document.getElementById("chat-list");
   const app = document.getElementById("chat-app");
-  if (!socket || (!list && !app)) { return; }
+  if (!socket || !C || (!list && !app)) { return; }
+  const el = C.el;
+  const pad = C.pad;
+  const hhmm = C.hhmm;
+  const isVisible = C.isVisible;
 
   const shell = document.querySelector(".shell");
   const me = Number((app && app.dataset.me) || (shell && shell.dataset.userId));
@@ -21,24 +26,12 @@
   const liveError = composer && composer.querySelector(".composer-live-error");
   const TYPING_SHOW_MS = 5000;
   const TYPING_SEND_MS = 2500;
-  const TICK_LABELS = { pending: "Pending", sent: "Sent", delivered: "Delivered", read: "Read", failed: "Not sent" };
-  const pendingSends = new Map(); // client_id -> { frame, row }
+  const pendingSends = C.pendingSends(socket, liveError);
   const typingTimers = new Map(); // "user-5" / "group-3" -> timeout id
-  let olderUrl = app && app.dataset.olderUrl ? app.dataset.olderUrl : null;
-  let loadingOlder = false;
   let lastTypingSent = 0;
 
-  // ---- small helpers ------------------------------------------------------------------------
+  // ---- dates --------------------------------------------------------------------------------
 
-  function el(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) { node.className = className; }
-    if (text !== undefined && text !== null) { node.textContent = text; }
-    return node;
-  }
-
-  function pad(n) { return String(n).padStart(2, "0"); }
-  function hhmm(date) { return pad(date.getHours()) + ":" + pad(date.getMinutes()); }
   function dayKey(date) { return date.getFullYear() + "-" + pad(date.getMonth() + 1) + "-" + pad(date.getDate()); }
   function daysAgo(date) {
     const start = function (d) { return new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime(); };
@@ -69,41 +62,6 @@
     return "last seen " + day + " at " + hhmm(date);
   }
 
-  function cookie(name) {
-    const match = document.cookie.split("; ").find(function (part) { return part.indexOf(name + "=") === 0; });
-    return match ? decodeURIComponent(match.slice(name.length + 1)) : "";
-  }
-
-  function csrfToken() {
-    const field = document.querySelector("input[name=csrfmiddlewaretoken]");
-    return cookie("csrftoken") || (field ? field.value : "");
-  }
-
-  function newClientId() {
-    if (window.crypto && typeof window.crypto.randomUUID === "function") { return window.crypto.randomUUID(); }
-    return "c-" + Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 12);
-  }
-
-  function tickState(m) {
-    if (m.read_at) { return "read"; }
-    if (m.delivered_at) { return "delivered"; }
-    return m.message_id ? "sent" : "pending";
-  }
-
-  function setTick(tick, state) {
-    tick.className = "tick tick-" + state;
-    tick.setAttribute("role", "img");
-    tick.setAttribute("aria-label", TICK_LABELS[state]);
-  }
-
-  function makeTick(state) {
-    const tick = el("span");
-    setTick(tick, state);
-    return tick;
-  }
-
-  function isVisible() { return document.visibilityState === "visible"; }
-
   // ---- the conversation ---------------------------------------------------------------------
 
   function belongsHere(m) {
@@ -116,72 +74,20 @@
     return log ? log.querySelector('.message-row[data-message-id="' + id + '"]') : null;
   }
 
-  function forwardLink(id) {
-    const details = el("details", "message-menu");
-    const summary = el("summary", "message-menu-button");
-    summary.title = "Message options";
-    summary.appendChild(el("span", "visually-hidden", "Message options"));
-    const items = el("div", "message-menu-items");
-    const link = el("a", "message-forward", "Forward");
-    link.href = "/chats/messages/" + id + "/forward/";
-    link.dataset.messageId = id;
-    items.appendChild(link);
-    details.append(summary, items);
-    return details;
-  }
-
-  // Attachments are drawn by static/js/media.js (the same markup as templates/chats/_media.html).
-  function renderMedia(bubble, media) {
-    if (window.AppMedia) { window.AppMedia.render(bubble, media); return; }
-    (media || []).forEach(function (item) {
-      const file = el("a", "bubble-file", item.original_name || item.file_type || "File");
-      file.href = item.download_url;
-      bubble.appendChild(file);
-    });
-  }
-
-  function renderMessage(m) {
-    const out = m.sender_id === me;
-    const row = el("div", "message-row" + (out ? " message-row-out" : ""));
-    if (m.message_id) { row.dataset.messageId = m.message_id; }
-    if (m.client_id && out) { row.dataset.clientId = m.client_id; }
-    row.dataset.senderId = m.sender_id;
-    row.dataset.receiverId = m.receiver_id;
-    row.dataset.sentAt = m.sent_at;
-    if (!out && !m.read_at) { row.dataset.unread = "true"; }
-    const bubble = el("div", "bubble " + (out ? "bubble-out" : "bubble-in") + (m.removed ? " bubble-removed" : ""));
-    if (m.message_id && !m.removed) { bubble.appendChild(forwardLink(m.message_id)); }
-    if (m.forwarded && !m.removed) {
-      bubble.appendChild(el("span", "bubble-forwarded" + (m.forwarded_many_times ? " bubble-forwarded-many" : ""),
-        m.forwarded_many_times ? "Forwarded many times" : "Forwarded"));
-    }
-    if (m.removed) {
-      bubble.appendChild(el("span", "bubble-text bubble-removed-text", "This message was removed"));
-    } else {
-      renderMedia(bubble, m.media);
-      if (m.content) { bubble.appendChild(el("span", "bubble-text", m.content)); }
-    }
-    const meta = el("span", "bubble-meta");
-    const time = el("time", "bubble-time", hhmm(new Date(m.sent_at)));
-    time.dateTime = m.sent_at;
-    meta.appendChild(time);
-    if (out && m.receiver_id !== m.sender_id) { meta.appendChild(makeTick(tickState(m))); }
-    bubble.appendChild(meta);
-    row.appendChild(bubble);
-    return row;
-  }
-
-  function updateRow(row, m) {
-    if (m.message_id && !row.dataset.messageId) {
-      row.dataset.messageId = m.message_id;
-      const bubble = row.querySelector(".bubble");
-      if (bubble && !bubble.querySelector(".message-menu") && !m.removed) {
-        bubble.insertBefore(forwardLink(m.message_id), bubble.firstChild);
-      }
-    }
-    const tick = row.querySelector(".bubble-meta .tick");
-    if (tick) { setTick(tick, tickState(m)); }
-  }
+  const view = C.messageView({
+    me: me,
+    idField: "message_id",
+    idData: "messageId",
+    menu: function (m) {
+      return C.messageMenu([{ className: "message-forward", text: "Forward",
+        href: "/chats/messages/" + m.message_id + "/forward/", data: { messageId: m.message_id } }]);
+    },
+    hasTick: function (m) { return m.receiver_id !== m.sender_id; },
+    decorate: function (row, m, out) {
+      row.dataset.receiverId = m.receiver_id;
+      if (!out && !m.read_at) { row.dataset.unread = "true"; }
+    },
+  });
 
   // Day dividers are rebuilt from the rows' timestamps after every insertion.
   function refreshDividers() {
@@ -197,15 +103,12 @@
     });
   }
 
-  function nearBottom() { return log.scrollHeight - log.scrollTop - log.clientHeight < 120; }
-  function scrollToBottom() { log.scrollTop = log.scrollHeight; }
-
   function appendMessage(m) {
     if (!log || messageRow(m.message_id)) { return; }
-    const stick = nearBottom() || m.sender_id === me;
-    log.appendChild(renderMessage(m));
+    const stick = C.nearBottom(log) || m.sender_id === me;
+    log.appendChild(view.render(m));
     refreshDividers();
-    if (stick) { scrollToBottom(); }
+    if (stick) { C.scrollToBottom(log); }
   }
 
   function sendReadReceipts() {
@@ -255,7 +158,7 @@
     preview.textContent = "";
     if (senderName) { preview.appendChild(el("span", "chat-preview-sender", senderName + ": ")); }
     if (m.message_id && m.sender_id === me && m.receiver_id !== me) {
-      preview.append(makeTick(tickState(m)), " ");
+      preview.append(C.makeTick(view.tickState(m)), " ");
     }
     preview.appendChild(el("span", "chat-preview-text", previewText(m)));
     const time = item.querySelector(".chat-time");
@@ -340,8 +243,7 @@
     if (!list || refreshTimer) { return; }
     refreshTimer = setTimeout(function () {
       refreshTimer = null;
-      fetch(list.dataset.chatsUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
-        .then(function (response) { return response.ok ? response.json() : Promise.reject(response); })
+      C.getJSON(list.dataset.chatsUrl)
         .then(function (page) {
           const rows = page.results.map(renderListRow);
           // Rows beyond the first page keep their place below the fresh ones.
@@ -420,8 +322,8 @@
     const m = frame.message;
     if (m.sender_id !== me) { hideTyping("user-" + m.sender_id, m.sender_id); }
     if (belongsHere(m)) {
-      const row = m.client_id && m.sender_id === me ? log.querySelector('.message-row[data-client-id="' + CSS.escape(m.client_id) + '"]') : null;
-      if (row) { updateRow(row, m); } else { appendMessage(m); }
+      const row = m.client_id && m.sender_id === me ? C.pendingRow(log, m) : null;
+      if (row) { view.update(row, m); } else { appendMessage(m); }
       if (m.sender_id === peerId) { sendReadReceipts(); }
     }
     onListMessage(m);
@@ -429,9 +331,8 @@
 
   socket.on("message.ack", function (frame) {
     const m = frame.message;
-    const entry = pendingSends.get(frame.client_id);
-    pendingSends.delete(frame.client_id);
-    if (entry && !messageRow(m.message_id)) { updateRow(entry.row, m); }
+    const entry = pendingSends.take(frame.client_id);
+    if (entry && !messageRow(m.message_id)) { view.update(entry.row, m); }
     else if (entry) { entry.row.remove(); }
     else if (belongsHere(m)) { appendMessage(m); }
     onListMessage(m);
@@ -440,26 +341,17 @@
   socket.on("message.status", function (frame) {
     const row = messageRow(frame.message_id);
     if (row) {
-      updateRow(row, { message_id: frame.message_id, delivered_at: frame.delivered_at, read_at: frame.read_at });
+      view.update(row, { message_id: frame.message_id, delivered_at: frame.delivered_at, read_at: frame.read_at });
       if (frame.read_at) { delete row.dataset.unread; }
     }
     if (!list) { return; }
     const item = list.querySelector('.chat-row[data-kind="user"][data-last-message-id="' + frame.message_id + '"]');
     const tick = item && item.querySelector(".chat-preview .tick");
-    if (tick) { setTick(tick, frame.read_at ? "read" : frame.delivered_at ? "delivered" : "sent"); }
+    if (tick) { C.setTick(tick, frame.read_at ? "read" : frame.delivered_at ? "delivered" : "sent"); }
     else if (frame.read_at && !row) { refreshList(); } // read on another device: badges change
   });
 
-  socket.on("error", function (frame) {
-    if (frame.client_id && pendingSends.has(frame.client_id)) {
-      const entry = pendingSends.get(frame.client_id);
-      pendingSends.delete(frame.client_id);
-      const tick = entry.row.querySelector(".tick");
-      if (tick) { setTick(tick, "failed"); }
-      entry.row.classList.add("message-failed");
-      if (liveError) { liveError.textContent = frame.detail; liveError.hidden = false; }
-    }
-  });
+  socket.on("error", pendingSends.fail);
 
   socket.on("typing", function (frame) {
     if (frame.user_id === me) { return; }
@@ -479,8 +371,7 @@
 
   socket.on("ready", function (frame) {
     if (!frame.reconnected) { return; }
-    // A send may have been lost with the old socket: retry it; the client_id makes it safe.
-    pendingSends.forEach(function (entry) { socket.send(entry.frame); });
+    pendingSends.retry();
     refreshList();
   });
 
@@ -509,77 +400,41 @@
   }
 
   if (composer && input && peerId !== null) {
-    composer.addEventListener("submit", function (event) {
-      if (files && files.files.length) { return; } // attachments go through the form post
-      event.preventDefault();
-      const content = input.value;
-      if (!content.trim()) { return; }
-      if (liveError) { liveError.hidden = true; }
-      const clientId = newClientId();
-      const frame = { type: "message.send", receiver_id: peerId, content: content, client_id: clientId };
-      const draft = { message_id: null, sender_id: me, receiver_id: peerId, content: content,
-        sent_at: new Date().toISOString(), client_id: clientId, media: [] };
-      const row = renderMessage(draft);
-      log.appendChild(row);
-      refreshDividers();
-      scrollToBottom();
-      pendingSends.set(clientId, { frame: frame, row: row });
-      socket.send(frame);
-      resetTyping();
-      input.value = "";
-      input.style.height = "";
-      input.focus();
-    });
-
-    input.addEventListener("keydown", function (event) {
-      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
-        event.preventDefault();
-        composer.requestSubmit();
-      }
-    });
-
-    input.addEventListener("input", function () {
-      input.style.height = "";
-      input.style.height = Math.min(input.scrollHeight, 140) + "px";
-      if (input.value.trim()) { signalTyping(); }
-    });
-  }
-
-  function loadOlder() {
-    if (!olderUrl || loadingOlder) { return; }
-    loadingOlder = true;
-    fetch(olderUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (response) { return response.ok ? response.json() : Promise.reject(response); })
-      .then(function (page) {
-        const before = log.scrollHeight;
-        const anchor = log.querySelector(".message-row");
-        const fragment = document.createDocumentFragment();
-        page.results.slice().reverse().forEach(function (m) {
-          if (!messageRow(m.message_id)) { fragment.appendChild(renderMessage(m)); }
-        });
-        if (anchor) { anchor.before(fragment); } else { log.appendChild(fragment); }
+    C.composer({
+      form: composer,
+      input: input,
+      files: files,
+      liveError: liveError,
+      send: function (content) {
+        const clientId = C.newClientId();
+        const frame = { type: "message.send", receiver_id: peerId, content: content, client_id: clientId };
+        const draft = { message_id: null, sender_id: me, receiver_id: peerId, content: content,
+          sent_at: new Date().toISOString(), client_id: clientId, media: [] };
+        const row = view.render(draft);
+        log.appendChild(row);
         refreshDividers();
-        log.scrollTop += log.scrollHeight - before;
-        olderUrl = page.next;
-        const link = document.getElementById("load-older");
-        if (link && !olderUrl) { link.remove(); }
-        loadingOlder = false;
-        if (olderUrl && log.scrollHeight <= log.clientHeight) { loadOlder(); }
-      })
-      .catch(function (err) { loadingOlder = false; console.warn("older messages failed", err); });
+        C.scrollToBottom(log);
+        pendingSends.send(frame, row);
+        resetTyping();
+      },
+      onInput: function () { if (input.value.trim()) { signalTyping(); } },
+    });
   }
 
   if (log) {
-    const link = document.getElementById("load-older");
-    if (link) {
-      link.addEventListener("click", function (event) { event.preventDefault(); loadOlder(); });
-    }
-    log.addEventListener("scroll", function () { if (log.scrollTop < 80) { loadOlder(); } });
-    // Server-rendered times are UTC: show them in the reader's time zone.
-    log.querySelectorAll(".bubble-time").forEach(function (time) { time.textContent = hhmm(new Date(time.dateTime)); });
+    const older = C.olderHistory({
+      log: log,
+      url: app && app.dataset.olderUrl,
+      link: document.getElementById("load-older"),
+      hasRow: function (m) { return !!messageRow(m.message_id); },
+      render: view.render,
+      afterInsert: refreshDividers,
+      fill: true,
+    });
+    C.localTimes(log);
     refreshDividers();
-    scrollToBottom();
-    if (olderUrl && log.scrollHeight <= log.clientHeight) { loadOlder(); }
+    C.scrollToBottom(log);
+    older.fillIfShort();
   }
 
   const dialog = document.getElementById("forward-dialog");
@@ -609,7 +464,7 @@
       fetch(url, {
         method: "POST",
         credentials: "same-origin",
-        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken() },
+        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": C.csrfToken() },
         body: JSON.stringify({ receiver_ids: ids }),
       })
         .then(function (response) {

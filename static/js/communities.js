@@ -3,17 +3,12 @@
 (function () {
   "use strict";
   const socket = window.AppSocket;
+  const C = window.Conversation;
   const app = document.getElementById("community-app");
-  if (!socket || !app) { return; }
+  if (!socket || !C || !app) { return; }
+  const el = C.el;
   const communityId = Number(app.dataset.communityId);
   const log = document.getElementById("announcement-log");
-
-  function el(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) { node.className = className; }
-    if (text !== undefined && text !== null) { node.textContent = text; }
-    return node;
-  }
 
   function render(a) {
     const article = el("article", "announcement");
@@ -22,13 +17,7 @@
     if (a.removed) {
       article.appendChild(el("p", "announcement-text bubble-removed-text", "This announcement was deleted"));
     } else {
-      if (window.AppMedia) { window.AppMedia.render(article, a.media); }
-      else (a.media || []).forEach(function (item) {
-        const url = item.download_url || item.url;
-        const file = el(url ? "a" : "span", "bubble-file", item.original_name || item.file_type || "File");
-        if (url) { file.href = url; }
-        article.appendChild(file);
-      });
+      C.renderMedia(article, a.media);
       if (a.content) { article.appendChild(el("p", "announcement-text", a.content)); }
     }
     const time = el("time", "announcement-time", new Date(a.sent_at).toLocaleString());
@@ -44,18 +33,11 @@
     const empty = log.querySelector(".announcements-empty");
     if (empty) { empty.remove(); }
     log.appendChild(render(a));
-    log.scrollTop = log.scrollHeight;
+    C.scrollToBottom(log);
   });
 
   const input = document.getElementById("announcement-input");
   const composer = document.getElementById("announcement-composer");
-  if (input && composer) {
-    input.addEventListener("keydown", function (event) {
-      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
-        event.preventDefault();
-        composer.requestSubmit();
-      }
-    });
-  }
-  log.scrollTop = log.scrollHeight;
+  if (input && composer) { C.submitOnEnter(input, composer); }
+  C.scrollToBottom(log);
 })();

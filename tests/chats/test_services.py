@@ -50,7 +50,8 @@ def test_nothing_is_pushed_when_the_send_rolls_back(
     def broken(*args, **kwargs):
         raise IntegrityError("disk on fire")
 
-    monkeypatch.setattr("chats.services.prefetch_related_objects", broken)
+    # Fails after the row is inserted, inside the transaction (rendering the pushed frame).
+    monkeypatch.setattr("chats.services.message_json", broken)
 
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(IntegrityError):
         services.send_message(alice, receiver=bob, content="hi")

@@ -1,0 +1,293 @@
+// What the conversation pages share (static/js/chat.js for 1:1 chats and the chat list,
+// static/js/groups.js for groups, static/js/communities.js for announcements): DOM and time
+// helpers, the message bubble (the markup of templates/chats/_message.html and
+// templates/groups/_message.html), ticks, sends waiting for their ack, the composer, and older
+// history on scrolling up. Loaded by shell.html before the page's own script, as
+// `window.Conversation`.
+(function () {
+  "use strict";
+  const TICK_LABELS = { pending: "Pending", sent: "Sent", delivered: "Delivered", read: "Read", failed: "Not sent" };
+
+  // ---- small helpers ------------------------------------------------------------------------
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined && text !== null) { node.textContent = text; }
+    return node;
+  }
+
+  function pad(n) { return String(n).padStart(2, "0"); }
+  function hhmm(date) { return pad(date.getHours()) + ":" + pad(date.getMinutes()); }
+
+  function cookie(name) {
+    const match = document.cookie.split("; ").find(function (part) { return part.indexOf(name + "=") === 0; });
+    return match ? decodeURIComponent(match.slice(name.length + 1)) : "";
+  }
+
+  function csrfToken() {
+    const field = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return cookie("csrftoken") || (field ? field.value : "");
+  }
+
+  function newClientId() {
+    if (window.crypto && typeof window.crypto.randomUUID === "function") { return window.crypto.randomUUID(); }
+    return "c-" + Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 12);
+  }
+
+  function isVisible() { return document.visibilityState === "visible"; }
+
+  // GET a JSON page of the REST API with the session cookie.
+  function getJSON(url) {
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : Promise.reject(response); });
+  }
+
+  // ---- ticks --------------------------------------------------------------------------------
+
+  function setTick(tick, state) {
+    tick.className = "tick tick-" + state;
+    tick.setAttribute("role", "img");
+    tick.setAttribute("aria-label", TICK_LABELS[state]);
+  }
+
+  function makeTick(state) {
+    const tick = el("span");
+    setTick(tick, state);
+    return tick;
+  }
+
+  // ---- message bubbles ----------------------------------------------------------------------
+
+  // The "Message options" menu; `links` are { className, text, href, data } in menu order.
+  function messageMenu(links) {
+    const details = el("details", "message-menu");
+    const summary = el("summary", "message-menu-button");
+    summary.title = "Message options";
+    summary.appendChild(el("span", "visually-hidden", "Message options"));
+    const items = el("div", "message-menu-items");
+    links.forEach(function (spec) {
+      const link = el("a", spec.className, spec.text);
+      link.href = spec.href;
+      Object.assign(link.dataset, spec.data || {});
+      items.appendChild(link);
+    });
+    details.append(summary, items);
+    return details;
+  }
+
+  // Attachments are drawn by static/js/media.js (the markup of templates/chats/_media.html).
+  function renderMedia(container, media) {
+    if (window.AppMedia) { window.AppMedia.render(container, media); return; }
+    (media || []).forEach(function (item) {
+      const url = item.download_url || item.url;
+      const file = el(url ? "a" : "span", "bubble-file", item.original_name || item.file_type || "File");
+      if (url) { file.href = url; }
+      file.dataset.multimediaId = item.multimedia_id;
+      container.appendChild(file);
+    });
+  }
+
+  // Renders and updates the message rows of one kind of conversation. Options:
+  // me (my user_id), idField ("message_id" / "group_message_id"), idData (the row's dataset
+  // key for it), menu(m) (the menu element), senderName(m) (the label over others' bubbles, or
+  // null for none), hasTick(m) (on my own bubbles; default true), decorate(row, m, out).
+  function messageView(options) {
+    const idField = options.idField;
+    const idData = options.idData;
+    const hasTick = options.hasTick || function () { return true; };
+
+    function tickState(m) {
+      if (m.read_at) { return "read"; }
+      if (m.delivered_at) { return "delivered"; }
+      return m[idField] ? "sent" : "pending";
+    }
+
+    function render(m) {
+      const out = m.sender_id === options.me;
+      const row = el("div", "message-row" + (out ? " message-row-out" : ""));
+      if (m[idField]) { row.dataset[idData] = m[idField]; }
+      if (m.client_id && out) { row.dataset.clientId = m.client_id; }
+      row.dataset.senderId = m.sender_id;
+      row.dataset.sentAt = m.sent_at;
+      if (options.decorate) { options.decorate(row, m, out); }
+      const bubble = el("div", "bubble " + (out ? "bubble-out" : "bubble-in") + (m.removed ? " bubble-removed" : ""));
+      if (m[idField] && !m.removed) { bubble.appendChild(options.menu(m)); }
+      if (!out && options.senderName) { bubble.appendChild(el("span", "bubble-sender", options.senderName(m))); }
+      if (m.forwarded && !m.removed) {
+        bubble.appendChild(el("span", "bubble-forwarded" + (m.forwarded_many_times ? " bubble-forwarded-many" : ""),
+          m.forwarded_many_times ? "Forwarded many times" : "Forwarded"));
+      }
+      if (m.removed) {
+        bubble.appendChild(el("span", "bubble-text bubble-removed-text", "This message was removed"));
+      } else {
+        renderMedia(bubble, m.media);
+        if (m.content) { bubble.appendChild(el("span", "bubble-text", m.content)); }
+      }
+      const meta = el("span", "bubble-meta");
+      const time = el("time", "bubble-time", hhmm(new Date(m.sent_at)));
+      time.dateTime = m.sent_at;
+      meta.appendChild(time);
+      if (out && hasTick(m)) { meta.appendChild(makeTick(tickState(m))); }
+      bubble.appendChild(meta);
+      row.appendChild(bubble);
+      return row;
+    }
+
+    // A pending row gets its id (and menu) once stored; every row's tick follows the receipts.
+    function update(row, m) {
+      if (m[idField] && !row.dataset[idData]) {
+        row.dataset[idData] = m[idField];
+        const bubble = row.querySelector(".bubble");
+        if (bubble && !bubble.querySelector(".message-menu") && !m.removed) {
+          bubble.insertBefore(options.menu(m), bubble.firstChild);
+        }
+      }
+      const tick = row.querySelector(".bubble-meta .tick");
+      if (tick) { setTick(tick, tickState(m)); }
+    }
+
+    return { render: render, update: update, tickState: tickState };
+  }
+
+  // ---- the message log ----------------------------------------------------------------------
+
+  function nearBottom(log) { return log.scrollHeight - log.scrollTop - log.clientHeight < 120; }
+  function scrollToBottom(log) { log.scrollTop = log.scrollHeight; }
+
+  // Server-rendered times are UTC: show them in the reader's time zone.
+  function localTimes(log) {
+    log.querySelectorAll(".bubble-time").forEach(function (time) { time.textContent = hhmm(new Date(time.dateTime)); });
+  }
+
+  function pendingRow(log, m) {
+    return log.querySelector('.message-row[data-client-id="' + CSS.escape(m.client_id) + '"]');
+  }
+
+  // Sends over the socket waiting for their ack: retried on a reconnect (the client_id makes
+  // that safe), marked "Not sent" on an `error` frame naming their client_id.
+  function pendingSends(socket, liveError) {
+    const sends = new Map(); // client_id -> { frame, row }
+    return {
+      send: function (frame, row) {
+        sends.set(frame.client_id, { frame: frame, row: row });
+        socket.send(frame);
+      },
+      take: function (clientId) {
+        const entry = sends.get(clientId);
+        sends.delete(clientId);
+        return entry;
+      },
+      fail: function (frame) {
+        if (!frame.client_id || !sends.has(frame.client_id)) { return; }
+        const entry = sends.get(frame.client_id);
+        sends.delete(frame.client_id);
+        const tick = entry.row.querySelector(".tick");
+        if (tick) { setTick(tick, "failed"); }
+        entry.row.classList.add("message-failed");
+        if (liveError) { liveError.textContent = frame.detail; liveError.hidden = false; }
+      },
+      retry: function () { sends.forEach(function (entry) { socket.send(entry.frame); }); },
+    };
+  }
+
+  // Older history from the REST cursor: on the "Older messages" link and on scrolling near the
+  // top. Options: log, url (the first older page, or null), link, hasRow(m), render(m),
+  // afterInsert() (after rows went in), fill (keep loading while the log does not scroll).
+  function olderHistory(options) {
+    const log = options.log;
+    let url = options.url || null;
+    let loading = false;
+
+    function fillIfShort() {
+      if (options.fill && url && log.scrollHeight <= log.clientHeight) { load(); }
+    }
+
+    function load() {
+      if (!url || loading) { return; }
+      loading = true;
+      getJSON(url)
+        .then(function (page) {
+          const before = log.scrollHeight;
+          const anchor = log.querySelector(".message-row");
+          const fragment = document.createDocumentFragment();
+          page.results.slice().reverse().forEach(function (m) {
+            if (!options.hasRow(m)) { fragment.appendChild(options.render(m)); }
+          });
+          if (anchor) { anchor.before(fragment); } else { log.appendChild(fragment); }
+          if (options.afterInsert) { options.afterInsert(); }
+          log.scrollTop += log.scrollHeight - before;
+          url = page.next;
+          if (options.link && !url) { options.link.remove(); }
+          loading = false;
+          fillIfShort();
+        })
+        .catch(function (err) { loading = false; console.warn("older messages failed", err); });
+    }
+
+    if (options.link) {
+      options.link.addEventListener("click", function (event) { event.preventDefault(); load(); });
+    }
+    log.addEventListener("scroll", function () { if (log.scrollTop < 80) { load(); } });
+    return { load: load, fillIfShort: fillIfShort };
+  }
+
+  // ---- the composer -------------------------------------------------------------------------
+
+  // Enter sends, Shift+Enter starts a new line.
+  function submitOnEnter(input, form) {
+    input.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        form.requestSubmit();
+      }
+    });
+  }
+
+  // Text goes out through send(content) (over the socket); attachments go through the form
+  // post. The textarea grows with its text; onInput() runs on every change.
+  function composer(options) {
+    const form = options.form;
+    const input = options.input;
+    form.addEventListener("submit", function (event) {
+      if (options.files && options.files.files.length) { return; }
+      event.preventDefault();
+      const content = input.value;
+      if (!content.trim()) { return; }
+      if (options.liveError) { options.liveError.hidden = true; }
+      options.send(content);
+      input.value = "";
+      input.style.height = "";
+      input.focus();
+    });
+    submitOnEnter(input, form);
+    input.addEventListener("input", function () {
+      input.style.height = "";
+      input.style.height = Math.min(input.scrollHeight, 140) + "px";
+      if (options.onInput) { options.onInput(); }
+    });
+  }
+
+  window.Conversation = {
+    el: el,
+    pad: pad,
+    hhmm: hhmm,
+    csrfToken: csrfToken,
+    newClientId: newClientId,
+    isVisible: isVisible,
+    getJSON: getJSON,
+    setTick: setTick,
+    makeTick: makeTick,
+    messageMenu: messageMenu,
+    renderMedia: renderMedia,
+    messageView: messageView,
+    nearBottom: nearBottom,
+    scrollToBottom: scrollToBottom,
+    localTimes: localTimes,
+    pendingRow: pendingRow,
+    pendingSends: pendingSends,
+    olderHistory: olderHistory,
+    submitOnEnter: submitOnEnter,
+    composer: composer,
+  };
+})();

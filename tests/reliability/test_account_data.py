@@ -1,0 +1,219 @@
+"""A user's own data: export it; deactivating or deleting an account keeps others' chats whole."""
+
+import json
+
+import pytest
+from django.core.files.storage import default_storage
+from django.test import Client
+
+from accounts import services as account_services
+from accounts.models import Block, Contact, User
+from calls import services as call_services
+from chats import services as chat_services
+from chats.models import Message
+from groups import services as group_services
+from groups.models import GroupMember, GroupMessage
+from stories import services as story_services
+from stories.models import Story
+from tests.conftest import token_client
+from tests.media.conftest import png_upload
+from tests.reliability.conftest import befriend
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff(make_user):
+    user = make_user("Staff", "+14155550190")
+    user.is_staff = user.is_superuser = True
+    user.save()
+    return user
+
+
+@pytest.fixture
+def admin_client(staff):
+    client = Client()
+    client.force_login(staff)
+    return client
+
+
+@pytest.fixture
+def history(alice, bob, carol):
+    """Alice and Bob chat (with a photo), share a group Alice runs, and Alice has a story."""
+    befriend(alice, bob)
+    befriend(alice, carol)
+    account_services.block_user(alice, blocked=carol)
+    sent = chat_services.send_message(alice, receiver=bob, content="hi Bob", files=[png_upload()])
+    received = chat_services.send_message(bob, receiver=alice, content="hi Alice")
+    group = group_services.create_group(alice, name="Hikers", members=[bob])
+    group_message = group_services.send_group_message(alice, group=group, content="to all")
+    group_services.send_group_message(bob, group=group, content="from Bob")
+    story = story_services.post_story(alice, content="sunny")
+    call = call_services.start_call(alice, receiver=bob, call_type="voice")
+    return {
+        "sent": sent,
+        "received": received,
+        "group": group,
+        "group_message": group_message,
+        "story": story,
+        "call": call,
+    }
+
+
+# --- export ------------------------------------------------------------------------------------
+
+
+def test_the_export_holds_the_users_own_data_and_nobody_elses(alice, bob, carol, mallory, history):
+    chat_services.send_message(mallory, receiver=bob, content="not Alice's")
+
+    data = account_services.export_user_data(alice)
+
+    assert data["format"] == "whatsapp-export/1"
+    assert data["profile"]["user_id"] == alice.id
+    assert data["profile"]["phone_number"] == alice.phone_number
+    assert {c["user_id"] for c in data["contacts"]} == {bob.id, carol.id}
+    assert [b["user_id"] for b in data["blocks"]] == [carol.id]
+    assert [m["content"] for m in data["messages"]] == ["hi Bob", "hi Alice"]
+    assert [g["group_name"] for g in data["groups"]] == ["Hikers"]
+    assert [m["content"] for m in data["group_messages"]] == ["to all"]
+    assert [s["content"] for s in data["stories"]] == ["sunny"]
+    assert [c["call_id"] for c in data["calls"]] == [history["call"].id]
+    assert [m["multimedia_id"] for m in data["media"]] == [history["sent"].media.get().id]
+    assert data["media"][0]["download_url"].endswith("/download/")
+    assert "not Alice's" not in json.dumps(data)
+
+
+def test_the_api_serves_the_export_as_a_json_download(alice, history):
+    response = token_client(alice).get("/api/v1/users/me/export/")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/json")
+    assert response["Content-Disposition"].startswith('attachment; filename="whatsapp-data-')
+    assert json.loads(response.content)["profile"]["user_id"] == alice.id
+
+
+def test_the_export_needs_authentication(api_client):
+    assert api_client.get("/api/v1/users/me/export/").status_code == 401
+
+
+def test_the_profile_page_links_the_export_download(alice, history):
+    client = Client()
+    client.force_login(alice)
+
+    page = client.get("/profile/")
+    download = client.get("/profile/export/")
+
+    assert b'href="/profile/export/"' in page.content and b"Export my data" in page.content
+    assert download.status_code == 200
+    assert download["Content-Disposition"].startswith("attachment;")
+    assert json.loads(download.content)["messages"][0]["content"] == "hi Bob"
+
+
+# --- deactivating and deleting from the admin --------------------------------------------------
+
+
+def bobs_view(bob, alice, group) -> dict:
+    """What Bob sees of Alice: their history, the group's history, the inbox rows."""
+    client = token_client(bob)
+    return {
+        "history": [
+            m["content"] for m in client.get(f"/api/v1/messages/?with={alice.id}").json()["results"]
+        ],
+        "group": [
+            m["content"]
+            for m in client.get(f"/api/v1/groups/{group.id}/messages/").json()["results"]
+        ],
+        "inbox": sorted(
+            (
+                row["kind"],
+                (row.get("peer") or row.get("group"))[
+                    "name" if row["kind"] == "user" else "group_name"
+                ],
+            )
+            for row in client.get("/api/v1/chats/").json()["results"]
+        ),
+    }
+
+
+def test_deactivating_from_the_admin_keeps_everyones_conversations(
+    admin_client, alice, bob, history
+):
+    before = bobs_view(bob, alice, history["group"])
+
+    response = admin_client.post(
+        "/admin/accounts/user/",
+        {"action": "deactivate_users", "_selected_action": [alice.id]},
+    )
+
+    alice.refresh_from_db()
+    assert response.status_code == 302 and alice.is_active is False
+    assert bobs_view(bob, alice, history["group"]) == before
+    assert Message.objects.count() == 2 and GroupMessage.objects.count() == 2
+
+
+def test_deleting_from_the_admin_erases_the_account_but_not_the_conversations(
+    admin_client, alice, bob, carol, history, django_capture_on_commit_callbacks
+):
+    before = bobs_view(bob, alice, history["group"])
+    picture_owner = account_services.update_profile(alice, picture=png_upload())
+    picture_name = picture_owner.profile_picture.name
+
+    confirm = admin_client.get(f"/admin/accounts/user/{alice.id}/delete/")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(f"/admin/accounts/user/{alice.id}/delete/", {"post": "yes"})
+
+    alice.refresh_from_db()
+    after = bobs_view(bob, alice, history["group"])
+    assert confirm.status_code == 200 and b"hi Bob" not in confirm.content
+    assert response.status_code == 302
+    # Bob's side is whole: the same messages, in the same order, now from "Deleted account".
+    assert after["history"] == before["history"]
+    assert after["group"] == before["group"]
+    assert ("user", "Deleted account") in after["inbox"]
+    assert Message.objects.count() == 2 and GroupMessage.objects.count() == 2
+    # Alice's identity and what was hers alone are gone.
+    assert (alice.name, alice.status, alice.is_active) == ("Deleted account", "", False)
+    assert alice.phone_number == f"deleted-{alice.id}" and not alice.has_usable_password()
+    assert not alice.profile_picture
+    assert not default_storage.exists(picture_name)
+    assert not Contact.objects.filter(user=alice).exists()
+    assert not Contact.objects.filter(contact_user=alice).exists()
+    assert not Block.objects.filter(blocker=alice).exists()
+    assert not Story.objects.filter(user=alice).exists()
+    # She left the group as a member would: Bob, the longest-standing member, is now its admin.
+    assert list(
+        GroupMember.objects.filter(group=history["group"]).values_list("user_id", "is_admin")
+    ) == [(bob.id, True)]
+    # Her number is free again, and her old credentials open nothing.
+    assert token_client(bob).get(f"/api/v1/users/{alice.id}/").status_code == 404
+    assert (
+        Client().login(phone_number="+14155550101", password="correct-horse-battery-staple")
+        is False
+    )
+
+
+def test_the_delete_action_erases_each_selected_account(admin_client, alice, bob, history):
+    response = admin_client.post(
+        "/admin/accounts/user/",
+        {"action": "delete_selected", "_selected_action": [alice.id], "post": "yes"},
+    )
+
+    assert response.status_code == 302
+    assert User.objects.get(id=alice.id).name == "Deleted account"
+    assert User.objects.get(id=bob.id).is_active
+    assert Message.objects.filter(sender=alice).count() == 1
+
+
+def test_staff_cannot_delete_their_own_account(admin_client, staff):
+    response = admin_client.post(f"/admin/accounts/user/{staff.id}/delete/", {"post": "yes"})
+
+    staff.refresh_from_db()
+    assert response.status_code in (200, 403)
+    assert staff.is_active and staff.name == "Staff"
+
+
+def test_only_staff_erase_accounts(alice, bob):
+    from whatsapp.errors import Forbidden
+
+    with pytest.raises(Forbidden):
+        account_services.erase_user(bob, user=alice)
