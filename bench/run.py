@@ -21,6 +21,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from datetime import UTC, datetime
@@ -158,6 +159,62 @@ class Server:
 def stop_all() -> None:
     for server in list(Server.running):
         server.stop()
+
+
+class PriorityKeeper:
+    """While the bench runs, its PostgreSQL backends and Redis run at the servers' priority.
+
+    On a shared machine the servers' every query otherwise waits behind other jobs for the
+    database and Redis to be scheduled (seen here: 10-40 ms for a one-row SELECT at a load
+    average of 10). Only the backends serving the bench database are touched, and Redis'
+    niceness is restored when the run ends.
+    """
+
+    def __init__(self, database: str, enabled: bool):
+        self.database, self.enabled = database, enabled
+        self.stop_event = threading.Event()
+        self.redis_pids = self._pids("redis-server")
+        self.redis_nice = {pid: os.getpriority(os.PRIO_PROCESS, pid) for pid in self.redis_pids}
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    @staticmethod
+    def _pids(name: str) -> list[int]:
+        out = subprocess.run(["pgrep", "-x", name], capture_output=True, text=True).stdout
+        return [int(p) for p in out.split()]
+
+    def _renice(self, pids, value: int) -> None:
+        for pid in pids:
+            try:
+                os.setpriority(os.PRIO_PROCESS, pid, value)
+            except OSError:
+                pass
+
+    def _run(self) -> None:
+        import psycopg
+
+        while not self.stop_event.wait(0.5):
+            try:
+                with psycopg.connect(self.admin_url, autocommit=True) as conn:
+                    rows = conn.execute(
+                        "SELECT pid FROM pg_stat_activity WHERE datname = %s", [self.database]
+                    ).fetchall()
+                self._renice([pid for (pid,) in rows], -10)
+            except Exception:  # the database may be being recreated
+                pass
+
+    def start(self, admin_url: str) -> None:
+        if not self.enabled:
+            return
+        self.admin_url = admin_url
+        self._renice(self.redis_pids, -10)
+        self.thread.start()
+
+    def stop(self) -> None:
+        if not self.enabled:
+            return
+        self.stop_event.set()
+        for pid, nice in self.redis_nice.items():
+            self._renice([pid], nice)
 
 
 def loadgen(cfg: dict[str, Any], cpus: str, timeout: float = 900) -> dict[str, Any]:
@@ -431,6 +488,7 @@ def main() -> None:
             "loadavg_start": loadavg(),
             "priority": {
                 "servers": " ".join(PRIORITY) or "default",
+                "postgres_backends_and_redis": "nice -10" if ROOT_USER else "default",
                 "generator": " ".join(GEN_PRIORITY) or "default",
             },
             "args": {k: v for k, v in vars(args).items()},
@@ -439,6 +497,8 @@ def main() -> None:
         "scenarios": {},
     }
     scen = results["scenarios"]
+    keeper = PriorityKeeper(args.database_url.rsplit("/", 1)[1], ROOT_USER)
+    keeper.start(args.database_url.rsplit("/", 1)[0] + "/postgres")
     try:
         log(f"database {args.database_url}, redis {args.redis_url}; load {loadavg()}")
         reset_database(args.database_url)
@@ -468,7 +528,11 @@ def main() -> None:
         results["meta"]["postgres"] = pg_settings()
         t = time.monotonic()
         seed = seeding.seed_all(
-            pairs=args.pairs, group_members=1024, idle=max(args.idle_levels), readers=10, filler=2000
+            pairs=args.pairs,
+            group_members=1024,
+            idle=max(args.idle_levels),
+            readers=10,
+            filler=2000,
         )
         rows, seed.reader_peers = seeding.reader_history(
             seed.readers, seed.filler, peers=20, per_peer=40
@@ -553,6 +617,7 @@ def main() -> None:
             b.stop()
     finally:
         stop_all()
+        keeper.stop()
         results["meta"]["loadavg_end"] = loadavg()
         results["meta"]["finished_at"] = datetime.now(UTC).isoformat()
         RESULTS.mkdir(parents=True, exist_ok=True)

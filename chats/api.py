@@ -17,12 +17,11 @@ from chats.serializers import (
     ReadResultSerializer,
     ReadSerializer,
 )
+from whatsapp.api import ERROR, SEND_THROTTLED, paginated_response, sent_response
 from whatsapp.pagination import NewestFirstCursorPagination
 from whatsapp.ratelimit import SendRateThrottle
 
-ERROR = OpenApiResponse(description="Field errors, or `detail` and `code`.")
 NOT_FOUND = OpenApiResponse(description="No such user or message, or not one of yours.")
-THROTTLED = OpenApiResponse(description="Too many messages; see the Retry-After header.")
 WITH = OpenApiParameter(
     "with", OpenApiTypes.INT, required=True, description="The other user's user_id."
 )
@@ -57,10 +56,13 @@ class ChatListView(APIView):
         responses=ChatRowSerializer(many=True),
     )
     def get(self, request):
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(selectors.chats_for(request.user), request, view=self)
-        body = ChatRowSerializer(page, many=True, context={"request": request}).data
-        return paginator.get_paginated_response(body)
+        return paginated_response(
+            self,
+            request,
+            selectors.chats_for(request.user),
+            ChatRowSerializer,
+            context={"request": request},
+        )
 
 
 class MessageListView(APIView):
@@ -78,12 +80,13 @@ class MessageListView(APIView):
     )
     def get(self, request):
         peer = selectors.chat_peer(request.user, _with_param(request))
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(
-            selectors.conversation(request.user, peer), request, view=self
+        return paginated_response(
+            self,
+            request,
+            selectors.conversation(request.user, peer),
+            MessageSerializer,
+            on_page=lambda page: services.deliver_returned(request.user, page),
         )
-        services.deliver_returned(request.user, page)
-        return paginator.get_paginated_response(MessageSerializer(page, many=True).data)
 
     @extend_schema(
         tags=["messages"],
@@ -101,7 +104,7 @@ class MessageListView(APIView):
             403: ERROR,
             409: ERROR,
             413: ERROR,
-            429: THROTTLED,
+            429: SEND_THROTTLED,
         },
     )
     def post(self, request):
@@ -116,10 +119,7 @@ class MessageListView(APIView):
             client_id=data["client_id"],
             files=data["files"],
         )
-        headers = {"Idempotent-Replayed": "true"} if message.replayed else {}
-        return Response(
-            MessageSerializer(message).data, status=status.HTTP_201_CREATED, headers=headers
-        )
+        return sent_response(MessageSerializer, message)
 
 
 class MessageForwardView(APIView):
@@ -136,7 +136,7 @@ class MessageForwardView(APIView):
             400: ERROR,
             403: ERROR,
             404: NOT_FOUND,
-            429: THROTTLED,
+            429: SEND_THROTTLED,
         },
     )
     def post(self, request, message_id: int):

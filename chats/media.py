@@ -30,8 +30,9 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 
 from chats.models import Multimedia
 from whatsapp import images
@@ -522,3 +523,16 @@ def delete_media(rows: Iterable[Multimedia]) -> int:
     Multimedia.objects.filter(id__in=[row.id for row in rows]).delete()
     delete_files_on_commit(unreferenced_names(names))
     return len(rows)
+
+
+def remove_with_media(items: QuerySet, *, media_of: str) -> int:
+    """Mark removed what of ``items`` (messages, announcements) is not yet; delete its media.
+
+    ``media_of`` names Multimedia's link to them (``message``, ``group_message``,
+    ``community_announcement``). Returns how many were newly removed.
+    """
+    with transaction.atomic():
+        ids = list(items.filter(removed_at__isnull=True).values_list("id", flat=True))
+        items.model.objects.filter(id__in=ids).update(removed_at=timezone.now())
+        delete_media(Multimedia.objects.filter(**{f"{media_of}_id__in": ids}))
+    return len(ids)

@@ -25,7 +25,8 @@ from whatsapp.api import AnyAcceptNegotiation
 from whatsapp.errors import NotFound
 
 DOWNLOAD_RESPONSES = {
-    (200, "application/octet-stream"): OpenApiResponse(
+    # Any type: each file is served as its stored (sniffed) type.
+    (200, "*/*"): OpenApiResponse(
         OpenApiTypes.BINARY,
         description="The bytes (local storage), with Content-Type and Content-Disposition.",
     ),

@@ -1,12 +1,10 @@
 """Staff moderation of 1:1 messages: remove them for everyone, with their attachments."""
 
-from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from accounts.models import User
 from chats import media
-from chats.models import Message, Multimedia
+from chats.models import Message
 from whatsapp.errors import Forbidden
 
 
@@ -18,8 +16,4 @@ def remove_messages(staff: User, *, messages: QuerySet[Message]) -> int:
     """
     if not staff.is_staff:
         raise Forbidden("Only staff can remove messages.")
-    with transaction.atomic():
-        ids = list(messages.filter(removed_at__isnull=True).values_list("id", flat=True))
-        Message.objects.filter(id__in=ids).update(removed_at=timezone.now())
-        media.delete_media(Multimedia.objects.filter(message_id__in=ids))
-    return len(ids)
+    return media.remove_with_media(messages, media_of="message")

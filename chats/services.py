@@ -13,7 +13,7 @@ Every change is stored first and pushed after the commit (:func:`whatsapp.realti
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -40,6 +40,8 @@ MAX_RECEIPT_IDS = 1000
 # its users "online" for longer than that.
 PRESENCE_TTL_SECONDS = 180
 PRESENCE_HEARTBEAT_SECONDS = 60
+
+T = TypeVar("T")
 
 
 def _check_can_message(sender: User, receiver: User) -> None:
@@ -171,6 +173,27 @@ def _stored_with_client_id(sender: User, client_id: str | None) -> Message | Non
     return Message.objects.filter(sender_id=sender.id, client_id=client_id).first()
 
 
+def forward_targets(message: Any, targets: Iterable[T], *, field: str, noun: str) -> list[T]:
+    """The distinct ``targets`` (by id) of forwarding ``message`` (a 1:1 or group message).
+
+    A removed message is not forwarded, nor to nobody, nor to more than five chats at a time
+    (one for a message already forwarded many times). ``noun`` names a target ("chat").
+    """
+    if message.removed_at is not None:
+        raise DomainError("A removed message cannot be forwarded.", code="removed")
+    unique = list({target.id: target for target in targets}.values())
+    if not unique:
+        raise DomainError(f"Choose at least one {noun}.", code="invalid", field=field)
+    limit = 1 if message.forward_count >= FORWARDED_MANY_TIMES else MAX_FORWARD_RECEIVERS
+    if len(unique) > limit:
+        raise DomainError(
+            f"This message can be forwarded to at most {limit} chat(s) at a time.",
+            code="forward_limit",
+            field=field,
+        )
+    return unique
+
+
 def forward_message(sender: User, *, message: Message, receivers: Sequence[User]) -> list[Message]:
     """Forward a message ``sender`` can see to each receiver, media included, all or nothing.
 
@@ -182,18 +205,7 @@ def forward_message(sender: User, *, message: Message, receivers: Sequence[User]
 
     if message.sender_id != sender.id and message.receiver_id != sender.id:
         raise NotFound("No such message.")
-    if message.removed_at is not None:
-        raise DomainError("A removed message cannot be forwarded.", code="removed")
-    unique = list({receiver.id: receiver for receiver in receivers}.values())
-    if not unique:
-        raise DomainError("Choose at least one chat.", code="invalid", field="receiver_ids")
-    limit = 1 if message.forward_count >= FORWARDED_MANY_TIMES else MAX_FORWARD_RECEIVERS
-    if len(unique) > limit:
-        raise DomainError(
-            f"This message can be forwarded to at most {limit} chat(s) at a time.",
-            code="forward_limit",
-            field="receiver_ids",
-        )
+    unique = forward_targets(message, receivers, field="receiver_ids", noun="chat")
     for receiver in unique:
         _check_can_message(sender, receiver)
     prefetch_related_objects([message], "media")

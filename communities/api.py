@@ -22,9 +22,9 @@ from communities.serializers import (
     CommunityUpdateSerializer,
 )
 from groups.selectors import group_for_member
+from whatsapp.api import ERROR, paginated_response
 from whatsapp.pagination import NewestFirstCursorPagination
 
-ERROR = OpenApiResponse(description="Field errors, or `detail` and `code`.")
 NOT_FOUND = OpenApiResponse(
     description="No such community, or you are neither its admin nor in any of its groups."
 )
@@ -46,11 +46,9 @@ class CommunityListView(APIView):
         responses=CommunitySerializer(many=True),
     )
     def get(self, request):
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(
-            selectors.communities_for(request.user), request, view=self
+        return paginated_response(
+            self, request, selectors.communities_for(request.user), CommunitySerializer
         )
-        return paginator.get_paginated_response(CommunitySerializer(page, many=True).data)
 
     @extend_schema(
         tags=["communities"],
@@ -120,11 +118,12 @@ class CommunityGroupListView(APIView):
     )
     def get(self, request, community_id: int):
         community = selectors.community_for_member(request.user, community_id)
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(
-            selectors.community_groups(request.user, community), request, view=self
+        return paginated_response(
+            self,
+            request,
+            selectors.community_groups(request.user, community),
+            CommunityGroupSerializer,
         )
-        return paginator.get_paginated_response(CommunityGroupSerializer(page, many=True).data)
 
     @extend_schema(
         tags=["communities"],
@@ -171,9 +170,9 @@ class AnnouncementListView(APIView):
     )
     def get(self, request, community_id: int):
         community = selectors.community_for_member(request.user, community_id)
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(selectors.announcements(community), request, view=self)
-        return paginator.get_paginated_response(AnnouncementSerializer(page, many=True).data)
+        return paginated_response(
+            self, request, selectors.announcements(community), AnnouncementSerializer
+        )
 
     @extend_schema(
         tags=["communities"],

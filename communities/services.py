@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from accounts.models import User
 from chats.services import check_content
@@ -188,16 +187,10 @@ def post_announcement(
 def remove_announcements(staff: User, *, announcement_ids: Sequence[int]) -> int:
     """Remove announcements for everyone (staff moderation), deleting their media."""
     from chats import media
-    from chats.models import Multimedia
 
     if not staff.is_staff:
         raise Forbidden("Only staff can remove announcements.")
-    with transaction.atomic():
-        ids = list(
-            CommunityAnnouncement.objects.filter(
-                id__in=list(announcement_ids), removed_at__isnull=True
-            ).values_list("id", flat=True)
-        )
-        CommunityAnnouncement.objects.filter(id__in=ids).update(removed_at=timezone.now())
-        media.delete_media(Multimedia.objects.filter(community_announcement_id__in=ids))
-    return len(ids)
+    return media.remove_with_media(
+        CommunityAnnouncement.objects.filter(id__in=list(announcement_ids)),
+        media_of="community_announcement",
+    )

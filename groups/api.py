@@ -24,14 +24,13 @@ from groups.serializers import (
     GroupUpdateSerializer,
     ReceiptSerializer,
 )
+from whatsapp.api import ERROR, SEND_THROTTLED, paginated_response, sent_response
 from whatsapp.errors import NotFound
 from whatsapp.pagination import NewestFirstCursorPagination
 from whatsapp.ratelimit import SendRateThrottle
 
-ERROR = OpenApiResponse(description="Field errors, or `detail` and `code`.")
 NOT_FOUND = OpenApiResponse(description="No such group or message, or you are not a member.")
 FORBIDDEN = OpenApiResponse(description="A member, but not allowed (e.g. not an admin).")
-THROTTLED = OpenApiResponse(description="Too many messages; see the Retry-After header.")
 
 
 class ReceiptPagination(PageNumberPagination):
@@ -54,9 +53,9 @@ class GroupListView(APIView):
         responses=GroupSerializer(many=True),
     )
     def get(self, request):
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(selectors.groups_for(request.user), request, view=self)
-        return paginator.get_paginated_response(GroupSerializer(page, many=True).data)
+        return paginated_response(
+            self, request, selectors.groups_for(request.user), GroupSerializer
+        )
 
     @extend_schema(
         tags=["groups"],
@@ -123,10 +122,13 @@ class GroupMemberListView(APIView):
     )
     def get(self, request, group_id: int):
         group = selectors.group_for_member(request.user, group_id)
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(selectors.group_members(group), request, view=self)
-        body = GroupMemberSerializer(page, many=True, context={"request": request}).data
-        return paginator.get_paginated_response(body)
+        return paginated_response(
+            self,
+            request,
+            selectors.group_members(group),
+            GroupMemberSerializer,
+            context={"request": request},
+        )
 
     @extend_schema(
         tags=["groups"],
@@ -200,12 +202,13 @@ class GroupMessageListView(APIView):
     )
     def get(self, request, group_id: int):
         group = selectors.group_for_member(request.user, group_id)
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(
-            selectors.group_history(request.user, group), request, view=self
+        return paginated_response(
+            self,
+            request,
+            selectors.group_history(request.user, group),
+            GroupMessageSerializer,
+            on_page=lambda page: services.deliver_returned(request.user, page),
         )
-        services.deliver_returned(request.user, page)
-        return paginator.get_paginated_response(GroupMessageSerializer(page, many=True).data)
 
     @extend_schema(
         tags=["groups"],
@@ -223,7 +226,7 @@ class GroupMessageListView(APIView):
             404: NOT_FOUND,
             409: ERROR,
             413: ERROR,
-            429: THROTTLED,
+            429: SEND_THROTTLED,
         },
     )
     def post(self, request, group_id: int):
@@ -238,10 +241,7 @@ class GroupMessageListView(APIView):
             client_id=data["client_id"],
             files=data["files"],
         )
-        headers = {"Idempotent-Replayed": "true"} if message.replayed else {}
-        return Response(
-            GroupMessageSerializer(message).data, status=status.HTTP_201_CREATED, headers=headers
-        )
+        return sent_response(GroupMessageSerializer, message)
 
 
 class GroupMessageForwardView(APIView):
@@ -258,7 +258,7 @@ class GroupMessageForwardView(APIView):
             201: GroupMessageSerializer(many=True),
             400: ERROR,
             404: NOT_FOUND,
-            429: THROTTLED,
+            429: SEND_THROTTLED,
         },
     )
     def post(self, request, group_id: int, group_message_id: int):
@@ -302,6 +302,4 @@ class GroupMessageReceiptsView(APIView):
     def get(self, request, group_id: int, group_message_id: int):
         message = selectors.visible_group_message(request.user, group_id, group_message_id)
         receipts = selectors.message_receipts(request.user, message)
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(receipts, request, view=self)
-        return paginator.get_paginated_response(ReceiptSerializer(page, many=True).data)
+        return paginated_response(self, request, receipts, ReceiptSerializer)

@@ -38,8 +38,8 @@ from django.utils import timezone
 
 from accounts.models import Contact, User
 from accounts.selectors import blocked_user_ids
-from chats.serializers import FORWARDED_MANY_TIMES, timestamp
-from chats.services import MAX_FORWARD_RECEIVERS, MAX_RECEIPT_IDS, check_content, clean_client_id
+from chats.serializers import timestamp
+from chats.services import MAX_RECEIPT_IDS, check_content, clean_client_id, forward_targets
 from groups.models import Group, GroupMember, GroupMessage, GroupMessageReceipt
 from groups.serializers import group_message_json
 from whatsapp import realtime
@@ -385,18 +385,7 @@ def forward_group_message(
     from groups.selectors import visible_group_message
 
     message = visible_group_message(sender, message.group_id, message.id)
-    if message.removed_at is not None:
-        raise DomainError("A removed message cannot be forwarded.", code="removed")
-    targets = list({group.id: group for group in groups}.values())
-    if not targets:
-        raise DomainError("Choose at least one group.", code="invalid", field="group_ids")
-    limit = 1 if message.forward_count >= FORWARDED_MANY_TIMES else MAX_FORWARD_RECEIVERS
-    if len(targets) > limit:
-        raise DomainError(
-            f"This message can be forwarded to at most {limit} chat(s) at a time.",
-            code="forward_limit",
-            field="group_ids",
-        )
+    targets = forward_targets(message, groups, field="group_ids", noun="group")
     member_of = set(
         GroupMember.objects.filter(
             user_id=sender.id, group_id__in=[group.id for group in targets]
@@ -429,19 +418,12 @@ def remove_group_messages(staff: User, *, message_ids: Iterable[int]) -> int:
     how many messages were newly removed.
     """
     from chats import media
-    from chats.models import Multimedia
 
     if not staff.is_staff:
         raise Forbidden("Only staff can remove messages.")
-    with transaction.atomic():
-        ids = list(
-            GroupMessage.objects.filter(
-                id__in=list(message_ids), removed_at__isnull=True
-            ).values_list("id", flat=True)
-        )
-        GroupMessage.objects.filter(id__in=ids).update(removed_at=timezone.now())
-        media.delete_media(Multimedia.objects.filter(group_message_id__in=ids))
-    return len(ids)
+    return media.remove_with_media(
+        GroupMessage.objects.filter(id__in=list(message_ids)), media_of="group_message"
+    )
 
 
 # --- receipts -------------------------------------------------------------------------------

@@ -111,12 +111,19 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # channels_redis on a blocking connection pool (bursts wait, see the module).
+            "BACKEND": "whatsapp.channel_layer.RedisChannelLayer",
             "CONFIG": {
                 # redis-py 8 reads with a 5 s socket timeout by default, exactly as long as
                 # channels_redis blocks waiting for a message: every idle socket's consumer would
                 # die with "Timeout reading". Reads must outlast that wait.
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": 30,
+                        "max_connections": int(os.environ.get("REDIS_MAX_CONNECTIONS", "100")),
+                    }
+                ],
                 # Bursts to one socket must not be dropped at channels_redis' default of 100.
                 "capacity": int(os.environ.get("CHANNEL_LAYER_CAPACITY", "5000")),
                 "expiry": 60,
@@ -239,6 +246,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "whatsapp.schema.document_common_errors",
+    ],
     # <id:...> in URLs (whatsapp/converters.py): a database id.
     "PATH_CONVERTER_OVERRIDES": {
         "id": {"type": "integer", "minimum": 0, "maximum": 2**63 - 1},

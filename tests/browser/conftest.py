@@ -89,6 +89,36 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def wait_for_servers_to_settle(quiet_for: float = 0.3, timeout: float = 10.0) -> None:
+    """Let the live servers finish what closing sockets set off before the database is flushed.
+
+    Closing a page closes its WebSocket; the server then runs disconnect hooks (presence, calls)
+    that write. A flush running at the same time deadlocks on PostgreSQL or leaves rows behind.
+    On PostgreSQL, wait until no other session on the test database has been busy for
+    ``quiet_for`` seconds; elsewhere (SQLite cannot show other processes' work) wait that long.
+    """
+    if connection.vendor != "postgresql":
+        time.sleep(quiet_for)
+        return
+    deadline = time.monotonic() + timeout
+    quiet_since = None
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND state IS NOT NULL AND state <> 'idle'"
+            )
+            busy = cursor.fetchone()[0]
+        now = time.monotonic()
+        if busy:
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = now
+        elif now - quiet_since >= quiet_for:
+            return
+        time.sleep(0.05)
+
+
 class LiveServer:
     """A daphne subprocess serving whatsapp.asgi on 127.0.0.1, its output in a log file."""
 
@@ -231,7 +261,9 @@ def live_server_url(request, transactional_db, settings, _module_server) -> str:
         pytest.fail(f"the live server died:\n{_module_server.log_text()}", pytrace=False)
     settings.MEDIA_ROOT = _module_server.media_root
     _remember_server(request, _module_server)
-    return _module_server.url
+    yield _module_server.url
+    # Sockets the test opened itself (not through new_page) closed by now; let the server finish.
+    wait_for_servers_to_settle()
 
 
 @pytest.fixture
@@ -301,8 +333,12 @@ def _slug(text: str) -> str:
 
 
 @pytest.fixture
-def new_page(request, browser):
-    """Factory: ``new_page(base_url=None)`` -> a page in its own context (its own cookies)."""
+def new_page(request, browser, transactional_db):
+    """Factory: ``new_page(base_url=None)`` -> a page in its own context (its own cookies).
+
+    Depends on ``transactional_db`` so that its pages close, and the servers settle, before the
+    database is flushed, whatever order a test lists its fixtures in.
+    """
     contexts = []
     pages = []
     console: list[str] = request.node.stash.setdefault(CONSOLE, [])
@@ -331,6 +367,8 @@ def new_page(request, browser):
     for context in contexts:
         with contextlib.suppress(Exception):
             context.close()
+    if contexts:
+        wait_for_servers_to_settle()
 
 
 def login(page, base_url: str, phone: str, password: str) -> None:
