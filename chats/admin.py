@@ -1,5 +1,7 @@
 """Staff moderation of 1:1 messages and of attachments (messages, groups, announcements)."""
 
+from typing import Any
+
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -28,6 +30,35 @@ class RemovedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ChatItemAdmin(admin.ModelAdmin):
+    """What the 1:1 and the group message lists share: columns and the remove action."""
+
+    actions = ["remove_messages"]
+
+    @admin.display(description="content")
+    def excerpt(self, message: Any) -> str:
+        return truncatechars(message.content, 60)
+
+    @admin.display(boolean=True, description="delivered", ordering="delivered_at")
+    def delivered(self, message: Any) -> bool:
+        return message.delivered_at is not None
+
+    @admin.display(boolean=True, description="read", ordering="read_at")
+    def read(self, message: Any) -> bool:
+        return message.read_at is not None
+
+    @admin.display(boolean=True, description="removed", ordering="removed_at")
+    def is_removed(self, message: Any) -> bool:
+        return message.removed_at is not None
+
+    @admin.action(description="Remove selected messages", permissions=["change"])
+    def remove_messages(self, request, queryset: QuerySet[Any]) -> None:
+        # Through moderation: audited, and open chats show "This message was removed" at once.
+        from moderation.actions import remove_selected
+
+        remove_selected(self, request, queryset, noun="message(s)")
+
+
 class MultimediaInline(admin.TabularInline):
     model = Multimedia
     fk_name = "message"
@@ -42,7 +73,7 @@ class MultimediaInline(admin.TabularInline):
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(ChatItemAdmin):
     list_display = [
         "id",
         "sender",
@@ -65,31 +96,7 @@ class MessageAdmin(admin.ModelAdmin):
     date_hierarchy = "sent_at"
     raw_id_fields = ["sender", "receiver", "forwarded_from"]
     readonly_fields = ["sent_at", "delivered_at", "read_at", "removed_at", "client_id"]
-    actions = ["remove_messages"]
     inlines = [MultimediaInline]
-
-    @admin.display(description="content")
-    def excerpt(self, message: Message) -> str:
-        return truncatechars(message.content, 60)
-
-    @admin.display(boolean=True, description="delivered", ordering="delivered_at")
-    def delivered(self, message: Message) -> bool:
-        return message.delivered_at is not None
-
-    @admin.display(boolean=True, description="read", ordering="read_at")
-    def read(self, message: Message) -> bool:
-        return message.read_at is not None
-
-    @admin.display(boolean=True, description="removed", ordering="removed_at")
-    def is_removed(self, message: Message) -> bool:
-        return message.removed_at is not None
-
-    @admin.action(description="Remove selected messages", permissions=["change"])
-    def remove_messages(self, request, queryset: QuerySet[Message]) -> None:
-        # Through moderation: audited, and open chats show "This message was removed" at once.
-        from moderation.actions import remove_selected
-
-        remove_selected(self, request, queryset, noun="message(s)")
 
 
 @admin.register(Multimedia)

@@ -27,6 +27,7 @@ from accounts.selectors import is_blocked_between
 from chats import selectors
 from chats.models import FORWARDED_MANY_TIMES, Message, Multimedia
 from chats.serializers import message_json, timestamp
+from whatsapp import cache as counters
 from whatsapp import realtime
 from whatsapp.errors import Blocked, Conflict, DomainError, NotFound
 
@@ -73,8 +74,14 @@ def clean_client_id(client_id: Any) -> str | None:
     return client_id
 
 
-def _replay(existing: Message, *, receiver: User, content: str) -> Message:
-    """The stored message for a retried send; a client_id reused for another message is refused."""
+def _replay(
+    existing: Message, *, receiver: User, content: str, origin_channel: str | None
+) -> Message:
+    """The stored message for a retried send; a client_id reused for another message is refused.
+
+    The message is pushed again: a sender retries when it got no ack, which may mean the server
+    stopped between storing the message and pushing it. Clients keep one copy per message_id.
+    """
     if existing.receiver_id != receiver.id or existing.content != content:
         raise Conflict(
             "This client_id was already used for a different message.",
@@ -83,6 +90,8 @@ def _replay(existing: Message, *, receiver: User, content: str) -> Message:
         )
     prefetch_related_objects([existing], "media")
     existing.replayed = True
+    if existing.removed_at is None:
+        _publish_new([existing], origin_channel=origin_channel)
     return existing
 
 
@@ -119,9 +128,9 @@ def send_message(
 ) -> Message:
     """Store a 1:1 message and push it; with a known ``client_id``, return the stored one.
 
-    A retried send (same sender and ``client_id``) stores and pushes nothing and returns the
-    first message, marked ``replayed``; even a block made since does not turn the retry into
-    an error. ``files`` are attached through :func:`chats.media.attach_media`; with files the
+    A retried send (same sender and ``client_id``) stores nothing, pushes the stored message
+    again and returns it, marked ``replayed``; even a block made since does not turn the retry
+    into an error. ``files`` are attached through :func:`chats.media.attach_media`; with files the
     content may be blank. A message to oneself ("Message yourself") is delivered and read at once.
     """
     from chats.media import atomic_with_files, attach_media
@@ -137,7 +146,7 @@ def send_message(
         existing = _stored_with_client_id(sender, client_id)
         if existing is None:
             raise
-        return _replay(existing, receiver=receiver, content=content)
+        return _replay(existing, receiver=receiver, content=content, origin_channel=origin_channel)
     # No lookup of the client_id first: the unique (sender, client_id) constraint refuses a
     # retry's second row, which is then answered with the stored message (one query less on
     # every send, one more on a retry).
@@ -162,7 +171,7 @@ def send_message(
         existing = _stored_with_client_id(sender, client_id)
         if existing is None:
             raise
-        return _replay(existing, receiver=receiver, content=content)
+        return _replay(existing, receiver=receiver, content=content, origin_channel=origin_channel)
     message.replayed = False
     return message
 
@@ -334,14 +343,7 @@ def user_connected(user: User) -> int:
     The count lives in the cache (Redis when ``REDIS_URL`` is set, so it spans processes) and
     expires unless :func:`refresh_presence` keeps it alive. Returns the number of open sockets.
     """
-    key = selectors.presence_key(user.id)
-    cache.add(key, 0, timeout=PRESENCE_TTL_SECONDS)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 0, timeout=PRESENCE_TTL_SECONDS)
-        count = cache.incr(key)
-    cache.touch(key, PRESENCE_TTL_SECONDS)
+    count = counters.count(selectors.presence_key(user.id), timeout=PRESENCE_TTL_SECONDS)
     if count == 1:
         _publish_presence(user, online=True)
     return count

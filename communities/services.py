@@ -25,7 +25,7 @@ from communities.models import Community, CommunityAnnouncement, CommunityGroup
 from communities.selectors import CommunityAdmin, community_admin_ids, community_group_ids
 from communities.serializers import announcement_json
 from groups.models import Group, GroupMember
-from groups.services import group_channel
+from groups.services import clean_name, group_channel
 from whatsapp import realtime
 from whatsapp.errors import DomainError, Forbidden, NotFound
 
@@ -52,16 +52,7 @@ def _require_admin(user: User, community: Community) -> None:
 
 
 def _clean_name(name: Any) -> str:
-    name = name.strip() if isinstance(name, str) else ""
-    if not name:
-        raise DomainError("Enter a community name.", code="blank", field="community_name")
-    if len(name) > NAME_MAX_LENGTH:
-        raise DomainError(
-            f"Community names are limited to {NAME_MAX_LENGTH} characters.",
-            code="too_long",
-            field="community_name",
-        )
-    return name
+    return clean_name(name, noun="community", field="community_name", max_length=NAME_MAX_LENGTH)
 
 
 def _clean_description(description: Any) -> str:

@@ -1,10 +1,9 @@
 """Staff moderation of groups: groups with their members, group messages and receipts."""
 
 from django.contrib import admin
-from django.db.models import Count, QuerySet
-from django.template.defaultfilters import truncatechars
+from django.db.models import Count
 
-from chats.admin import RemovedFilter
+from chats.admin import ChatItemAdmin, RemovedFilter
 from groups.models import Group, GroupMember, GroupMessage, GroupMessageReceipt
 
 
@@ -46,7 +45,7 @@ class GroupMemberAdmin(admin.ModelAdmin):
 
 
 @admin.register(GroupMessage)
-class GroupMessageAdmin(admin.ModelAdmin):
+class GroupMessageAdmin(ChatItemAdmin):
     list_display = [
         "id",
         "group",
@@ -63,30 +62,6 @@ class GroupMessageAdmin(admin.ModelAdmin):
     date_hierarchy = "sent_at"
     raw_id_fields = ["group", "sender", "forwarded_from"]
     readonly_fields = ["sent_at", "delivered_at", "read_at", "removed_at", "client_id"]
-    actions = ["remove_messages"]
-
-    @admin.display(description="content")
-    def excerpt(self, message: GroupMessage) -> str:
-        return truncatechars(message.content, 60)
-
-    @admin.display(boolean=True, description="delivered", ordering="delivered_at")
-    def delivered(self, message: GroupMessage) -> bool:
-        return message.delivered_at is not None
-
-    @admin.display(boolean=True, description="read", ordering="read_at")
-    def read(self, message: GroupMessage) -> bool:
-        return message.read_at is not None
-
-    @admin.display(boolean=True, description="removed", ordering="removed_at")
-    def is_removed(self, message: GroupMessage) -> bool:
-        return message.removed_at is not None
-
-    @admin.action(description="Remove selected messages", permissions=["change"])
-    def remove_messages(self, request, queryset: QuerySet[GroupMessage]) -> None:
-        # Through moderation: audited, and open chats show "This message was removed" at once.
-        from moderation.actions import remove_selected
-
-        remove_selected(self, request, queryset, noun="message(s)")
 
 
 @admin.register(GroupMessageReceipt)

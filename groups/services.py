@@ -75,17 +75,22 @@ def _admin_membership(user: User, group_id: int) -> GroupMember:
     return membership
 
 
-def _clean_name(name: Any) -> str:
-    name = (name or "").strip() if isinstance(name, str) else ""
+def clean_name(name: Any, *, noun: str, field: str, max_length: int) -> str:
+    """A group or community (``noun``) name, stripped: required, at most ``max_length`` long."""
+    name = name.strip() if isinstance(name, str) else ""
     if not name:
-        raise DomainError("Enter a group name.", code="blank", field="group_name")
-    if len(name) > GROUP_NAME_MAX_LENGTH:
+        raise DomainError(f"Enter a {noun} name.", code="blank", field=field)
+    if len(name) > max_length:
         raise DomainError(
-            f"Group names are limited to {GROUP_NAME_MAX_LENGTH} characters.",
+            f"{noun.capitalize()} names are limited to {max_length} characters.",
             code="too_long",
-            field="group_name",
+            field=field,
         )
     return name
+
+
+def _clean_name(name: Any) -> str:
+    return clean_name(name, noun="group", field="group_name", max_length=GROUP_NAME_MAX_LENGTH)
 
 
 def _unique_users(users: Iterable[User], *, excluding: User | None = None) -> list[User]:
@@ -312,8 +317,14 @@ def _publish_new(messages: Iterable[GroupMessage], *, origin_channel: str | None
         )
 
 
-def _replay(existing: GroupMessage, *, group: Group, content: str) -> GroupMessage:
-    """The stored message for a retried send; a client_id reused for another message is refused."""
+def _replay(
+    existing: GroupMessage, *, group: Group, content: str, origin_channel: str | None
+) -> GroupMessage:
+    """The stored message for a retried send; a client_id reused for another message is refused.
+
+    The message is pushed again (see :func:`chats.services.send_message`): the first push may
+    have been lost with a server that stopped right after storing it.
+    """
     if existing.group_id != group.id or existing.content != content:
         raise Conflict(
             "This client_id was already used for a different message.",
@@ -322,6 +333,8 @@ def _replay(existing: GroupMessage, *, group: Group, content: str) -> GroupMessa
         )
     prefetch_related_objects([existing], "media")
     existing.replayed = True
+    if existing.removed_at is None:
+        _publish_new([existing], origin_channel=origin_channel)
     return existing
 
 
@@ -336,8 +349,8 @@ def send_group_message(
 ) -> GroupMessage:
     """Store a message in a group ``sender`` is a member of and push it to every member.
 
-    A retried send (same sender and ``client_id``) stores and pushes nothing and returns the
-    first message, marked ``replayed``. ``files`` are attached through
+    A retried send (same sender and ``client_id``) stores nothing, pushes the stored message
+    again and returns it, marked ``replayed``. ``files`` are attached through
     :func:`chats.media.attach_media`; with files the content may be blank. ``origin_channel``
     (the sending socket) gets no ``group_message.new``: the consumer answers it with an ack.
     """
@@ -350,7 +363,7 @@ def send_group_message(
     if client_id is not None:
         existing = GroupMessage.objects.filter(sender_id=sender.id, client_id=client_id).first()
         if existing is not None:
-            return _replay(existing, group=group, content=content)
+            return _replay(existing, group=group, content=content, origin_channel=origin_channel)
     check_content(content, has_media=bool(files))
     try:
         with atomic_with_files():
@@ -367,7 +380,7 @@ def send_group_message(
         existing = GroupMessage.objects.filter(sender_id=sender.id, client_id=client_id).first()
         if client_id is None or existing is None:
             raise
-        return _replay(existing, group=group, content=content)
+        return _replay(existing, group=group, content=content, origin_channel=origin_channel)
     message.replayed = False
     return message
 

@@ -19,9 +19,9 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
 from rest_framework.throttling import BaseThrottle
 
+from whatsapp import cache as counters
 from whatsapp.errors import RateLimited
 
 _UNITS = {"": 1, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600}
@@ -62,12 +62,8 @@ def count_send(user_id: int) -> int | None:
     now = time.time()
     window = int(now // rate.seconds)
     key = f"ratelimit:send:{user_id}:{window}"
-    cache.add(key, 0, timeout=rate.seconds + 1)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=rate.seconds + 1)
-        count = 1
+    # One Redis round trip (INCR + EXPIRE NX) on every send; see whatsapp.cache.count.
+    count = counters.count(key, timeout=rate.seconds + 1, refresh=False)
     if count <= rate.count:
         return None
     return max(1, math.ceil((window + 1) * rate.seconds - now))

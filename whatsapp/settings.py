@@ -133,7 +133,8 @@ if REDIS_URL:
     }
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis cache sharing one connection pool per process (see the module).
+            "BACKEND": "whatsapp.cache.RedisCache",
             "LOCATION": REDIS_URL,
         }
     }

@@ -406,15 +406,14 @@
       files: files,
       liveError: liveError,
       send: function (content) {
-        const clientId = C.newClientId();
-        const frame = { type: "message.send", receiver_id: peerId, content: content, client_id: clientId };
-        const draft = { message_id: null, sender_id: me, receiver_id: peerId, content: content,
-          sent_at: new Date().toISOString(), client_id: clientId, media: [] };
-        const row = view.render(draft);
-        log.appendChild(row);
-        refreshDividers();
-        C.scrollToBottom(log);
-        pendingSends.send(frame, row);
+        C.sendLive({
+          log: log,
+          view: view,
+          pending: pendingSends,
+          frame: { type: "message.send", receiver_id: peerId, content: content },
+          draft: { message_id: null, sender_id: me, receiver_id: peerId, content: content },
+          afterInsert: refreshDividers,
+        });
         resetTyping();
       },
       onInput: function () { if (input.value.trim()) { signalTyping(); } },

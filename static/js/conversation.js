@@ -191,6 +191,21 @@
     };
   }
 
+  // Sends `frame` over the socket with a new client_id, showing `draft` (the message as the
+  // server will echo it) at the bottom of the log meanwhile. Options: log, view, pending (a
+  // pendingSends), frame, draft, afterInsert().
+  function sendLive(options) {
+    const clientId = newClientId();
+    const frame = Object.assign({}, options.frame, { client_id: clientId });
+    const draft = Object.assign({}, options.draft,
+      { sent_at: new Date().toISOString(), client_id: clientId, media: [] });
+    const row = options.view.render(draft);
+    options.log.appendChild(row);
+    if (options.afterInsert) { options.afterInsert(); }
+    scrollToBottom(options.log);
+    options.pending.send(frame, row);
+  }
+
   // Older history from the REST cursor: on the "Older messages" link and on scrolling near the
   // top. Options: log, url (the first older page, or null), link, hasRow(m), render(m),
   // afterInsert() (after rows went in), fill (keep loading while the log does not scroll).
@@ -286,6 +301,7 @@
     localTimes: localTimes,
     pendingRow: pendingRow,
     pendingSends: pendingSends,
+    sendLive: sendLive,
     olderHistory: olderHistory,
     submitOnEnter: submitOnEnter,
     composer: composer,

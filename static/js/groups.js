@@ -153,14 +153,13 @@
       files: files,
       liveError: liveError,
       send: function (content) {
-        const clientId = C.newClientId();
-        const frame = { type: "group_message.send", group_id: groupId, content: content, client_id: clientId };
-        const draft = { group_message_id: null, group_id: groupId, sender_id: me, content: content,
-          sent_at: new Date().toISOString(), client_id: clientId, media: [] };
-        const row = view.render(draft);
-        log.appendChild(row);
-        C.scrollToBottom(log);
-        pendingSends.send(frame, row);
+        C.sendLive({
+          log: log,
+          view: view,
+          pending: pendingSends,
+          frame: { type: "group_message.send", group_id: groupId, content: content },
+          draft: { group_message_id: null, group_id: groupId, sender_id: me, content: content },
+        });
       },
       onInput: function () {
         const now = Date.now();

@@ -16,8 +16,12 @@ While Playwright runs, its event loop counts as "running" in the test thread (th
 it so between calls). Django would then refuse ORM calls from the test body, and pytest-asyncio
 could not start a loop, so: Playwright lives for one module at most, ``DJANGO_ALLOW_ASYNC_UNSAFE``
 is set only while it lives (nothing else touches the test's connection), and async tests belong
-in other modules. On failure the servers' logs, the browser console and a screenshot per page
-(under test-results/) are attached to the report.
+in other modules. Services that a test body calls while Playwright runs cannot push frames
+(``async_to_sync`` refuses to run beside a running loop; the test process's layer is in-memory
+anyway): to see something arrive live, do it through a page or the server's API.
+
+On failure the servers' logs, the browser console and a screenshot per page (under
+test-results/) are attached to the report.
 """
 
 import contextlib
@@ -255,15 +259,15 @@ def _module_server(django_db_setup, tmp_path_factory):
 
 
 @pytest.fixture
-def live_server_url(request, transactional_db, settings, _module_server) -> str:
+def live_server_url(request, transactional_db, settings, _module_server):
     """Base URL of the module's live server; the test shares its database and MEDIA_ROOT."""
     if _module_server.process.poll() is not None:
         pytest.fail(f"the live server died:\n{_module_server.log_text()}", pytrace=False)
     settings.MEDIA_ROOT = _module_server.media_root
     _remember_server(request, _module_server)
     yield _module_server.url
-    # Sockets the test opened itself (not through new_page) closed by now; let the server finish.
-    wait_for_servers_to_settle()
+    if "new_page" not in request.fixturenames:  # new_page settles after closing its pages
+        wait_for_servers_to_settle()
 
 
 @pytest.fixture
@@ -386,6 +390,26 @@ def login(page, base_url: str, phone: str, password: str) -> None:
 def login_fixture():
     """The :func:`login` helper, for tests that prefer a fixture to an import."""
     return login
+
+
+# A page's script is live once its socket is open.
+SOCKET_OPEN = "() => !!(window.AppSocket && window.AppSocket.isOpen())"
+
+
+def open_as(new_page, base_url: str, user, path: str):
+    """A new page (own session) logged in as ``user`` on ``path``, its socket open."""
+    from tests.conftest import PASSWORD
+
+    page = new_page()
+    login(page, base_url, user.phone_number, PASSWORD)
+    page.goto(f"{base_url}{path}")
+    page.wait_for_function(SOCKET_OPEN)
+    return page
+
+
+def bubble(page, text: str):
+    """The message rows of the page's "Messages" log that contain ``text``."""
+    return page.get_by_role("log", name="Messages").locator(".message-row", has_text=text)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -6,8 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts import services as account_services
-from tests.browser.conftest import login
-from tests.conftest import PASSWORD
+from tests.browser.conftest import open_as
 
 pytestmark = pytest.mark.browser
 
@@ -16,15 +15,6 @@ CONNECTED = (
     " && window.__call.pc.connectionState === 'connected')"
 )
 NO_CALL = "() => window.__call === null"
-SOCKET_OPEN = "() => !!(window.AppSocket && window.AppSocket.isOpen())"
-
-
-def open_as(new_page, base_url, user, path):
-    page = new_page()
-    login(page, base_url, user.phone_number, PASSWORD)
-    page.goto(f"{base_url}{path}")
-    page.wait_for_function(SOCKET_OPEN)
-    return page
 
 
 def test_video_call_connects_both_browsers_and_lands_in_both_logs(

@@ -8,24 +8,9 @@ from playwright.sync_api import expect
 
 from accounts import services as account_services
 from chats.models import Message
-from tests.browser.conftest import login
-from tests.conftest import PASSWORD
+from tests.browser.conftest import SOCKET_OPEN, bubble, open_as
 
 pytestmark = pytest.mark.browser
-
-SOCKET_OPEN = "() => !!(window.AppSocket && window.AppSocket.isOpen())"
-
-
-def open_as(new_page, base_url, user, path):
-    page = new_page()
-    login(page, base_url, user.phone_number, PASSWORD)
-    page.goto(f"{base_url}{path}")
-    page.wait_for_function(SOCKET_OPEN)
-    return page
-
-
-def bubble(page, text):
-    return page.get_by_role("log", name="Messages").locator(".message-row", has_text=text)
 
 
 def test_two_people_chat_live(live_server_url, new_page, alice, bob):

@@ -1,0 +1,68 @@
+"""Django's Redis cache with one connection pool per server process, not one per task.
+
+``django.core.cache.caches`` keeps a cache object per thread *and per asyncio context*: under
+ASGI every socket's task, and every ``sync_to_async`` call copied from it, built its own
+``RedisCache``, hence its own connection pool, and so opened a new TCP connection to Redis
+(plus the RESP3 handshake) for a presence update or a rate-limit count. The bench measured
+that as the largest single cost of a WebSocket connect (docs/performance.md). Here every
+cache object of one process shares one client and its thread-safe pool.
+"""
+
+import threading
+
+from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
+from django.utils.functional import cached_property
+
+_clients: dict[tuple, object] = {}
+_lock = threading.Lock()
+
+
+class RedisCache(DjangoRedisCache):
+    @cached_property
+    def _cache(self):
+        key = (tuple(self._servers), repr(sorted(self._options.items())))
+        client = _clients.get(key)
+        if client is None:
+            with _lock:
+                client = _clients.get(key)
+                if client is None:
+                    client = _clients[key] = self._class(self._servers, **self._options)
+        return client
+
+    def count(self, key: str, *, timeout: int, refresh: bool = True) -> int:
+        """Add one to the counter at ``key`` (0 when absent) and return it, in ONE round trip.
+
+        The key expires ``timeout`` seconds from now (``refresh``) or from its creation.
+        """
+        key = self.make_and_validate_key(key)
+        pipe = self._cache.get_client(key, write=True).pipeline(transaction=True)
+        pipe.incr(key, 1)
+        if refresh:
+            pipe.expire(key, timeout)
+        else:
+            pipe.expire(key, timeout, nx=True)
+        value, _ = pipe.execute()
+        return int(value)
+
+
+def count(key: str, *, timeout: int, refresh: bool = True) -> int:
+    """One more at the cache counter ``key`` (created at 0), expiring ``timeout`` s from now
+    (``refresh``) or from its creation; returns the new count.
+
+    One Redis round trip with :class:`RedisCache` (the usual add, incr and touch took four);
+    any other cache (tests, the in-memory default) goes through the plain cache API.
+    """
+    from django.core.cache import caches
+
+    cache = caches["default"]
+    if isinstance(cache, RedisCache):
+        return cache.count(key, timeout=timeout, refresh=refresh)
+    cache.add(key, 0, timeout=timeout)
+    try:
+        value = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 0, timeout=timeout)
+        value = cache.incr(key)
+    if refresh:
+        cache.touch(key, timeout)
+    return value
