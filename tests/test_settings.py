@@ -10,6 +10,7 @@ import textwrap
 
 import pytest
 from django.conf import settings
+from django.utils.module_loading import import_string
 
 # Variables that configure a deployment: none leaks from the test run into these checks.
 DEPLOYMENT_VARIABLES = (
@@ -37,8 +38,11 @@ DUMP_SETTINGS = textwrap.dedent(
 
     django.setup()
     from channels.layers import get_channel_layer
-    from django.core.cache import cache
+    from django.core.cache import caches
     from django.core.files.storage import storages
+
+    from channels_redis.core import RedisChannelLayer
+    from django.core.cache.backends.redis import RedisCache
 
     database = settings.DATABASES["default"]
     default_storage = storages["default"]
@@ -49,7 +53,9 @@ DUMP_SETTINGS = textwrap.dedent(
         "database": {key: database.get(key) for key in ("ENGINE", "NAME", "USER", "HOST", "PORT")},
         "channel_layer": f"{layer.__module__}.{layer.__qualname__}",
         "channel_layer_hosts": settings.CHANNEL_LAYERS["default"].get("CONFIG", {}).get("hosts"),
+        "channel_layer_is_redis": issubclass(layer, RedisChannelLayer),
         "cache": settings.CACHES["default"]["BACKEND"],
+        "cache_is_redis": isinstance(caches["default"], RedisCache),
         "storage": f"{storage.__module__}.{storage.__qualname__}",
         "bucket": getattr(default_storage, "bucket_name", None),
         "endpoint_url": getattr(default_storage, "endpoint_url", None),
@@ -85,7 +91,9 @@ def test_embedded_defaults_are_sqlite_in_memory_layer_and_local_media():
     assert dumped["database"]["ENGINE"] == "django.db.backends.sqlite3"
     assert dumped["database"]["NAME"] == str(settings.BASE_DIR / "db.sqlite3")
     assert dumped["channel_layer"] == "channels.layers.InMemoryChannelLayer"
+    assert dumped["channel_layer_is_redis"] is False
     assert dumped["cache"] == "django.core.cache.backends.locmem.LocMemCache"
+    assert dumped["cache_is_redis"] is False
     assert dumped["storage"] == "django.core.files.storage.filesystem.FileSystemStorage"
 
 
@@ -123,11 +131,11 @@ def test_database_url_is_honoured():
 def test_redis_url_selects_the_redis_channel_layer_and_cache():
     dumped = settings_with(REDIS_URL="redis://cache.internal:6380/2")
 
-    assert dumped["channel_layer"] == "channels_redis.core.RedisChannelLayer"
+    assert dumped["channel_layer_is_redis"] is True
     assert [host["address"] for host in dumped["channel_layer_hosts"]] == [
         "redis://cache.internal:6380/2"
     ]
-    assert dumped["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert dumped["cache_is_redis"] is True
 
 
 def test_redis_layer_reads_outlast_channels_redis_blocking_wait():
@@ -142,14 +150,13 @@ def test_redis_layer_reads_outlast_channels_redis_blocking_wait():
 
 @pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs a Redis server (REDIS_URL)")
 async def test_redis_layer_receive_survives_an_idle_wait_past_the_blocking_timeout():
-    from channels_redis.core import RedisChannelLayer
-
-    hosts = settings_with(REDIS_URL=os.environ["REDIS_URL"])["channel_layer_hosts"]
-    layer = RedisChannelLayer(hosts=hosts, prefix=f"test-idle-{secrets.token_hex(4)}")
+    dumped = settings_with(REDIS_URL=os.environ["REDIS_URL"])
+    backend = import_string(dumped["channel_layer"])
+    layer = backend(hosts=dumped["channel_layer_hosts"], prefix=f"test-idle-{secrets.token_hex(4)}")
     channel = await layer.new_channel()
 
     async def send_later():
-        await asyncio.sleep(RedisChannelLayer.brpop_timeout + 2)
+        await asyncio.sleep(layer.brpop_timeout + 2)
         await layer.send(channel, {"type": "late.ping"})
 
     sender = asyncio.create_task(send_later())

@@ -109,28 +109,44 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CHANNEL_LAYERS = {
-        "default": {
-            # channels_redis on a blocking connection pool (bursts wait, see the module).
-            "BACKEND": "whatsapp.channel_layer.RedisChannelLayer",
-            "CONFIG": {
-                # redis-py 8 reads with a 5 s socket timeout by default, exactly as long as
-                # channels_redis blocks waiting for a message: every idle socket's consumer would
-                # die with "Timeout reading". Reads must outlast that wait.
-                "hosts": [
-                    {
-                        "address": REDIS_URL,
-                        "socket_timeout": 30,
-                        "max_connections": int(os.environ.get("REDIS_MAX_CONNECTIONS", "100")),
-                    }
-                ],
-                # Bursts to one socket must not be dropped at channels_redis' default of 100.
-                "capacity": int(os.environ.get("CHANNEL_LAYER_CAPACITY", "5000")),
-                "expiry": 60,
-                "group_expiry": 86400,
-            },
+    # "pubsub" (default): Redis pub/sub. A group_send is one PUBLISH, and each server process
+    # receives it once, pushed to it, and hands it to its own sockets in the group: a
+    # 1,024-member group costs one PUBLISH. Nothing is queued in Redis, which suits a layer
+    # that is only a doorbell (everything is stored first; `sync` replays what a socket
+    # missed). "list": channels_redis' queue layer, which receives with several Redis round
+    # trips per message, one message at a time per process: measured 5-20x slower here
+    # (docs/performance.md).
+    CHANNEL_LAYER = os.environ.get("CHANNEL_LAYER", "pubsub")
+    if CHANNEL_LAYER == "pubsub":
+        CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                "CONFIG": {"hosts": [{"address": REDIS_URL}]},
+            }
         }
-    }
+    else:
+        CHANNEL_LAYERS = {
+            "default": {
+                # channels_redis on a blocking connection pool (bursts wait, see the module).
+                "BACKEND": "whatsapp.channel_layer.RedisChannelLayer",
+                "CONFIG": {
+                    # redis-py 8 reads with a 5 s socket timeout by default, exactly as long as
+                    # channels_redis blocks waiting for a message: every idle socket's consumer
+                    # would die with "Timeout reading". Reads must outlast that wait.
+                    "hosts": [
+                        {
+                            "address": REDIS_URL,
+                            "socket_timeout": 30,
+                            "max_connections": int(os.environ.get("REDIS_MAX_CONNECTIONS", "100")),
+                        }
+                    ],
+                    # Bursts to one socket must not be dropped at channels_redis' default of 100.
+                    "capacity": int(os.environ.get("CHANNEL_LAYER_CAPACITY", "5000")),
+                    "expiry": 60,
+                    "group_expiry": 86400,
+                },
+            }
+        }
     CACHES = {
         "default": {
             # Django's Redis cache sharing one connection pool per process (see the module).

@@ -2,7 +2,7 @@
 // sends over the socket with a client_id (pending clock, then ticks), sends read receipts for
 // what is on screen, typing and presence in the header, older history on scrolling up, and
 // forwarding. Server-rendered markup (templates/chats/) is the starting point; the markup built
-// here mirrors it.
+// here (with the shared helpers of static/js/conversation.js) mirrors it.
 (function () {
   "use strict";
   const socket = window.AppSocket;
@@ -26,7 +26,6 @@
   const liveError = composer && composer.querySelector(".composer-live-error");
   const TYPING_SHOW_MS = 5000;
   const TYPING_SEND_MS = 2500;
-  const pendingSends = C.pendingSends(socket, liveError);
   const typingTimers = new Map(); // "user-5" / "group-3" -> timeout id
   let lastTypingSent = 0;
 
@@ -87,6 +86,9 @@
       row.dataset.receiverId = m.receiver_id;
       if (!out && !m.read_at) { row.dataset.unread = "true"; }
     },
+  });
+  const pendingSends = C.liveSends({
+    socket: socket, log: log, view: view, liveError: liveError, afterInsert: refreshDividers,
   });
 
   // Day dividers are rebuilt from the rows' timestamps after every insertion.
@@ -178,7 +180,8 @@
     const other = m.sender_id === me ? m.receiver_id : m.sender_id;
     const item = listRow("user", other);
     if (!item) { refreshList(); return; }
-    if (Number(item.dataset.lastMessageId || 0) > m.message_id) { return; }
+    // ">=": the same message again (a retry's second push, a sync replay) changes nothing.
+    if (Number(item.dataset.lastMessageId || 0) >= m.message_id) { return; }
     setPreview(item, m, null);
     moveToTop(item);
     const incoming = m.sender_id !== me && !m.read_at;
@@ -264,7 +267,7 @@
     if (!list) { return; }
     const item = listRow("group", g.group_id);
     if (!item) { refreshList(); return; }
-    if (Number(item.dataset.lastMessageId || 0) > g.group_message_id) { return; }
+    if (Number(item.dataset.lastMessageId || 0) >= g.group_message_id) { return; }
     setPreview(item, g, g.sender_id === me ? "You" : g.sender || null);
     moveToTop(item);
     if (g.sender_id !== me && location.pathname !== "/groups/" + g.group_id + "/") {
@@ -406,14 +409,8 @@
       files: files,
       liveError: liveError,
       send: function (content) {
-        C.sendLive({
-          log: log,
-          view: view,
-          pending: pendingSends,
-          frame: { type: "message.send", receiver_id: peerId, content: content },
-          draft: { message_id: null, sender_id: me, receiver_id: peerId, content: content },
-          afterInsert: refreshDividers,
-        });
+        pendingSends.send({ type: "message.send", receiver_id: peerId, content: content },
+          { message_id: null, sender_id: me, receiver_id: peerId, content: content });
         resetTyping();
       },
       onInput: function () { if (input.value.trim()) { signalTyping(); } },

@@ -164,14 +164,24 @@
     return log.querySelector('.message-row[data-client-id="' + CSS.escape(m.client_id) + '"]');
   }
 
-  // Sends over the socket waiting for their ack: retried on a reconnect (the client_id makes
-  // that safe), marked "Not sent" on an `error` frame naming their client_id.
-  function pendingSends(socket, liveError) {
+  // Messages sent over the socket and waiting for their ack. send(frame, draft) gives them a
+  // client_id and shows the draft (the message as the server will echo it) at the bottom of
+  // the log at once; a send is retried on a reconnect (the client_id makes that safe) and
+  // marked "Not sent" on an `error` frame naming its client_id.
+  // Options: socket, log, view (a messageView), liveError, afterInsert().
+  function liveSends(options) {
     const sends = new Map(); // client_id -> { frame, row }
     return {
-      send: function (frame, row) {
-        sends.set(frame.client_id, { frame: frame, row: row });
-        socket.send(frame);
+      send: function (frame, draft) {
+        const clientId = newClientId();
+        const sent = Object.assign({}, frame, { client_id: clientId });
+        const row = options.view.render(Object.assign({}, draft,
+          { sent_at: new Date().toISOString(), client_id: clientId, media: [] }));
+        options.log.appendChild(row);
+        if (options.afterInsert) { options.afterInsert(); }
+        scrollToBottom(options.log);
+        sends.set(clientId, { frame: sent, row: row });
+        options.socket.send(sent);
       },
       take: function (clientId) {
         const entry = sends.get(clientId);
@@ -185,25 +195,11 @@
         const tick = entry.row.querySelector(".tick");
         if (tick) { setTick(tick, "failed"); }
         entry.row.classList.add("message-failed");
+        const liveError = options.liveError;
         if (liveError) { liveError.textContent = frame.detail; liveError.hidden = false; }
       },
-      retry: function () { sends.forEach(function (entry) { socket.send(entry.frame); }); },
+      retry: function () { sends.forEach(function (entry) { options.socket.send(entry.frame); }); },
     };
-  }
-
-  // Sends `frame` over the socket with a new client_id, showing `draft` (the message as the
-  // server will echo it) at the bottom of the log meanwhile. Options: log, view, pending (a
-  // pendingSends), frame, draft, afterInsert().
-  function sendLive(options) {
-    const clientId = newClientId();
-    const frame = Object.assign({}, options.frame, { client_id: clientId });
-    const draft = Object.assign({}, options.draft,
-      { sent_at: new Date().toISOString(), client_id: clientId, media: [] });
-    const row = options.view.render(draft);
-    options.log.appendChild(row);
-    if (options.afterInsert) { options.afterInsert(); }
-    scrollToBottom(options.log);
-    options.pending.send(frame, row);
   }
 
   // Older history from the REST cursor: on the "Older messages" link and on scrolling near the
@@ -288,7 +284,6 @@
     pad: pad,
     hhmm: hhmm,
     csrfToken: csrfToken,
-    newClientId: newClientId,
     isVisible: isVisible,
     getJSON: getJSON,
     setTick: setTick,
@@ -300,8 +295,7 @@
     scrollToBottom: scrollToBottom,
     localTimes: localTimes,
     pendingRow: pendingRow,
-    pendingSends: pendingSends,
-    sendLive: sendLive,
+    liveSends: liveSends,
     olderHistory: olderHistory,
     submitOnEnter: submitOnEnter,
     composer: composer,

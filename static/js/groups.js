@@ -2,7 +2,8 @@
 // ticks), renders group_message.new live, marks what is on screen read, turns ticks blue when
 // group_message.status says every other member read, shows who is typing, and loads older
 // history. Delivery receipts are sent by socket.js for every page. Server-rendered markup
-// (templates/groups/_message.html) is the starting point; the markup built here mirrors it.
+// (templates/groups/_message.html) is the starting point; the markup built here (with the
+// shared helpers of static/js/conversation.js) mirrors it.
 (function () {
   "use strict";
   const socket = window.AppSocket;
@@ -22,7 +23,6 @@
   const names = namesNode ? JSON.parse(namesNode.textContent) : {};
   const TYPING_SHOW_MS = 5000;
   const TYPING_SEND_MS = 2500;
-  const pendingSends = C.pendingSends(socket, liveError);
   const typists = new Map(); // user_id -> timeout id
   const subtitleText = subtitle ? subtitle.textContent : "";
   let lastTypingSent = 0;
@@ -47,6 +47,7 @@
     },
     senderName: function (m) { return m.sender || names[m.sender_id] || ""; },
   });
+  const pendingSends = C.liveSends({ socket: socket, log: log, view: view, liveError: liveError });
 
   function appendMessage(m) {
     if (messageRow(m.group_message_id)) { return; }
@@ -153,13 +154,8 @@
       files: files,
       liveError: liveError,
       send: function (content) {
-        C.sendLive({
-          log: log,
-          view: view,
-          pending: pendingSends,
-          frame: { type: "group_message.send", group_id: groupId, content: content },
-          draft: { group_message_id: null, group_id: groupId, sender_id: me, content: content },
-        });
+        pendingSends.send({ type: "group_message.send", group_id: groupId, content: content },
+          { group_message_id: null, group_id: groupId, sender_id: me, content: content });
       },
       onInput: function () {
         const now = Date.now();

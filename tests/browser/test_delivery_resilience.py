@@ -1,0 +1,391 @@
+"""Nothing lost, nothing doubled: messages stream between clients on two server processes while
+one server is SIGKILLed, or while Redis (the channel layer) restarts.
+
+The clients behave as static/js/socket.js does: each send carries a ``client_id`` and stays in
+an outbox until its ``message.ack``; after a dropped socket the client connects to a server
+that answers (the other one, when its own is dead), sends ``sync`` with the newest id it saw,
+and sends its outbox again; it acknowledges what it receives (``message.delivered``) and keeps
+one copy per ``message_id``. At the end every message is stored once and every receiver holds
+every message meant for it exactly once, in the order it was sent.
+
+Needs PostgreSQL (two processes write at once) and Redis: CI's second pass. The Redis restart
+uses a redis-server of its own on a free port, never the machine's shared one.
+"""
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from collections import OrderedDict
+
+import pytest
+from django.db import connection
+from rest_framework.authtoken.models import Token
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.sync.client import connect
+
+from chats.models import Message
+from tests.browser.conftest import free_port
+from tests.reliability.conftest import befriend
+
+pytestmark = pytest.mark.browser
+
+MESSAGES_PER_STREAM = 60
+SEND_INTERVAL_S = 0.01
+SETTLE_TIMEOUT_S = 30
+# An unacknowledged send is sent again after this long (socket.js-like clients retry).
+RETRY_AFTER_S = 2.0
+# The servers' own limits are tested elsewhere (tests/reliability/test_rate_limits.py); this
+# stream is far faster than a person types.
+UNLIMITED = {"MESSAGE_SEND_RATE": "100000/1", "WS_FRAME_RATE": "100000/1"}
+REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
+
+needs_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs PostgreSQL: two servers write at once"
+)
+needs_redis = pytest.mark.skipif(
+    not os.environ.get("REDIS_URL"), reason="needs REDIS_URL (CI's PostgreSQL + Redis pass)"
+)
+
+
+class Client:
+    """One user's socket client with an outbox, reconnects, ``sync`` and de-duplication."""
+
+    def __init__(self, user, servers: list[str]):
+        self.user = user
+        self.key = Token.objects.get_or_create(user=user)[0].key
+        self.servers = servers  # base URLs, preferred first
+        self.outbox: OrderedDict[str, dict] = OrderedDict()
+        self.sent_at: dict[str, float] = {}  # client_id -> when it was last sent
+        self.received: dict[int, dict] = {}  # message_id -> message sent to this user
+        self.arrivals: list[int] = []  # first arrival order of received ids
+        self.frames = 0  # message.new frames for this user, duplicates included
+        self.reconnects = 0
+        self.watermark = 0
+        self.undelivered: list[int] = []  # receipts to send, batched as socket.js does
+        self.lock = threading.RLock()
+        self.socket = None
+        self.closed = threading.Event()
+        self.stopping = False
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    # -- connection management (a thread per client) --------------------------------------
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.stopping = True
+        with contextlib.suppress(Exception):
+            if self.socket is not None:
+                self.socket.close()
+        self.thread.join(timeout=10)
+
+    def _open(self):
+        for base in self.servers:
+            try:
+                socket = connect(
+                    base.replace("http://", "ws://") + "/ws/",
+                    additional_headers={"Authorization": f"Token {self.key}"},
+                    proxy=None,
+                    open_timeout=3,
+                    close_timeout=1,
+                )
+            except (OSError, InvalidStatus, TimeoutError):
+                continue
+            try:
+                ready = json.loads(socket.recv(timeout=5))
+            except (ConnectionClosed, TimeoutError):
+                continue
+            if ready.get("type") == "ready":
+                return socket
+        return None
+
+    def _run(self) -> None:
+        first = True
+        while not self.stopping:
+            socket = self._open()
+            if socket is None:
+                time.sleep(0.2)  # every server refused (e.g. Redis is down): back off, retry
+                continue
+            with self.lock:
+                self.socket = socket
+                if not first:
+                    self.reconnects += 1
+                first = False
+                # As socket.js: catch up from the newest id seen, then resend what was not acked.
+                self._send({"type": "sync", "after_message_id": self.watermark})
+                for frame in list(self.outbox.values()):
+                    self._send(frame)
+            try:
+                while not self.stopping:
+                    try:
+                        raw = socket.recv(timeout=0.05)
+                    except TimeoutError:
+                        self.tick()
+                        continue
+                    self._handle(json.loads(raw))
+            except ConnectionClosed:
+                pass
+            with self.lock:
+                self.socket = None
+
+    def _send(self, frame: dict) -> None:
+        with contextlib.suppress(ConnectionClosed, OSError, AttributeError):
+            self.socket.send(json.dumps(frame))
+
+    def _handle(self, frame: dict) -> None:
+        kind = frame.get("type")
+        with self.lock:
+            if kind == "message.ack":
+                self.outbox.pop(frame["client_id"], None)
+                self.watermark = max(self.watermark, frame["message"]["message_id"])
+            elif kind == "message.new":
+                message = frame["message"]
+                self.watermark = max(self.watermark, message["message_id"])
+                if message["receiver_id"] == self.user.id:
+                    self.frames += 1
+                    if message["message_id"] not in self.received:
+                        self.received[message["message_id"]] = message
+                        self.arrivals.append(message["message_id"])
+                    self.undelivered.append(message["message_id"])
+
+    def tick(self) -> None:
+        """What socket.js does on timers: batch delivery receipts, retry unacknowledged sends."""
+        with self.lock:
+            if self.socket is None:
+                return
+            if self.undelivered:
+                ids, self.undelivered = self.undelivered[:1000], self.undelivered[1000:]
+                self._send({"type": "message.delivered", "message_ids": ids})
+            now = time.monotonic()
+            for client_id, frame in self.outbox.items():
+                if now - self.sent_at.get(client_id, now) > RETRY_AFTER_S:
+                    self.sent_at[client_id] = now
+                    self._send(frame)
+
+    # -- the application's side -------------------------------------------------------------
+
+    def send(self, receiver, content: str, client_id: str) -> None:
+        frame = {
+            "type": "message.send",
+            "receiver_id": receiver.id,
+            "content": content,
+            "client_id": client_id,
+        }
+        with self.lock:
+            self.outbox[client_id] = frame
+            self.sent_at[client_id] = time.monotonic()
+            if self.socket is not None:
+                self._send(frame)
+
+    def contents_from(self, sender) -> list[str]:
+        """What this user holds from ``sender``, in conversation (message_id) order."""
+        with self.lock:
+            return [
+                m["content"]
+                for _, m in sorted(self.received.items())
+                if m["sender_id"] == sender.id
+            ]
+
+
+def stream(streams, *, disrupt_at: int, disrupt) -> None:
+    """Send every stream's messages in turns; call ``disrupt()`` before message ``disrupt_at``."""
+    for n in range(MESSAGES_PER_STREAM):
+        if n == disrupt_at:
+            disrupt()
+        for sender, receiver, name in streams:
+            sender.send(receiver.user, f"{name}-{n:03d}", f"{name}-{n:03d}")
+        time.sleep(SEND_INTERVAL_S)
+
+
+def settle(clients, streams) -> None:
+    """Wait until every outbox is empty and every receiver holds all it should."""
+    deadline = time.monotonic() + SETTLE_TIMEOUT_S
+    while time.monotonic() < deadline:
+        done = all(not c.outbox for c in clients) and all(
+            len(receiver.contents_from(sender.user)) >= MESSAGES_PER_STREAM
+            for sender, receiver, _ in streams
+        )
+        if done:
+            return
+        time.sleep(0.1)
+
+
+def check_exactly_once_in_order(clients, streams) -> dict:
+    """The assertions both tests make; returns the figures for docs/reliability.md."""
+    outboxes = {c.user.name: len(c.outbox) for c in clients}
+    assert outboxes == {c.user.name: 0 for c in clients}, "some sends were never acknowledged"
+    for sender, receiver, name in streams:
+        expected = [f"{name}-{n:03d}" for n in range(MESSAGES_PER_STREAM)]
+        stored = list(
+            Message.objects.filter(sender=sender.user, receiver=receiver.user)
+            .order_by("id")
+            .values_list("content", flat=True)
+        )
+        # Stored once each, in the order sent (ids grow with the send order).
+        assert stored == expected, f"{name}: stored {len(stored)}, expected {len(expected)}"
+        # The receiver holds each once, in that order.
+        assert receiver.contents_from(sender.user) == expected, name
+    total_frames = sum(c.frames for c in clients)
+    held = sum(len(c.received) for c in clients)
+    return {
+        "messages": MESSAGES_PER_STREAM * len(streams),
+        "stored": Message.objects.count(),
+        "frames_received": total_frames,
+        "duplicate_frames_dropped_by_id": total_frames - held,
+        "reconnects": sum(c.reconnects for c in clients),
+    }
+
+
+def users_and_servers(make_user, alice, bob, carol):
+    dave = make_user("Dave")
+    befriend(alice, bob)
+    befriend(carol, bob)
+    befriend(dave, alice)
+    return dave
+
+
+@needs_postgresql
+@needs_redis
+def test_no_message_is_lost_or_doubled_when_a_server_is_killed_mid_stream(
+    start_server, make_user, alice, bob, carol, record_property
+):
+    dave = users_and_servers(make_user, alice, bob, carol)
+    doomed_url, survivor_url = start_server(UNLIMITED), start_server(UNLIMITED)
+    doomed = start_server.servers[0]
+    # Alice and Bob start on the server that dies; Carol and Dave on the other one.
+    a = Client(alice, [doomed_url, survivor_url])
+    b = Client(bob, [doomed_url, survivor_url])
+    c = Client(carol, [survivor_url, doomed_url])
+    d = Client(dave, [survivor_url, doomed_url])
+    clients = [a, b, c, d]
+    # Same process, across processes (Carol on the survivor to Bob on the doomed), both ways.
+    streams = [(a, b, "alice-bob"), (c, b, "carol-bob"), (b, a, "bob-alice"), (d, a, "dave-alice")]
+    for client in clients:
+        client.start()
+    for client in clients:
+        assert _wait_connected(client)
+
+    try:
+        stream(streams, disrupt_at=MESSAGES_PER_STREAM // 3, disrupt=doomed.kill)
+        settle(clients, streams)
+        figures = check_exactly_once_in_order(clients, streams)
+    finally:
+        for client in clients:
+            client.stop()
+
+    assert doomed.process.returncode == -signal.SIGKILL
+    assert a.reconnects >= 1 and b.reconnects >= 1
+    record_property("figures", figures)
+    print(f"\nSIGKILL mid-stream: {figures}")
+
+
+class OwnRedis:
+    """A redis-server of this test's own on a free port (never the machine's shared one)."""
+
+    def __init__(self, directory):
+        self.port = free_port()
+        self.directory = directory
+        self.process = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                REDIS_SERVER,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.directory),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError):
+                import socket as sockets
+
+                with sockets.create_connection(("127.0.0.1", self.port), timeout=0.5) as probe:
+                    probe.sendall(b"PING\r\n")
+                    if probe.recv(16).startswith(b"+PONG"):
+                        return
+            time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    def restart(self, down_for: float = 1.0) -> None:
+        self.kill()
+        time.sleep(down_for)
+        self.start()
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    if not os.path.exists(REDIS_SERVER):
+        pytest.skip("needs the redis-server binary")
+    redis = OwnRedis(tmp_path)
+    redis.start()
+    yield redis
+    redis.kill()
+
+
+@needs_postgresql
+@needs_redis
+def test_no_message_is_lost_or_doubled_when_redis_restarts_mid_stream(
+    start_server, own_redis, make_user, alice, bob, carol, record_property
+):
+    dave = users_and_servers(make_user, alice, bob, carol)
+    env = {"REDIS_URL": own_redis.url, **UNLIMITED}
+    first, second = start_server(env), start_server(env)
+    a = Client(alice, [first, second])
+    b = Client(bob, [second, first])
+    c = Client(carol, [first, second])
+    d = Client(dave, [second, first])
+    clients = [a, b, c, d]
+    streams = [(a, b, "alice-bob"), (c, b, "carol-bob"), (b, a, "bob-alice"), (d, a, "dave-alice")]
+    for client in clients:
+        client.start()
+    for client in clients:
+        assert _wait_connected(client)
+
+    try:
+        stream(streams, disrupt_at=MESSAGES_PER_STREAM // 3, disrupt=own_redis.restart)
+        settle(clients, streams)
+        figures = check_exactly_once_in_order(clients, streams)
+    finally:
+        for client in clients:
+            client.stop()
+
+    # Both servers lived through it and answer again.
+    assert all(server.process.poll() is None for server in start_server.servers)
+    assert sum(c.reconnects for c in clients) >= 1
+    record_property("figures", figures)
+    print(f"\nRedis restart mid-stream: {figures}")
+
+
+def _wait_connected(client, timeout: float = 10) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if client.socket is not None:
+            return True
+        time.sleep(0.05)
+    return False
