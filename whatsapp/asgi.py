@@ -11,6 +11,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import path  # noqa: E402
 
 from whatsapp.consumers import AppConsumer  # noqa: E402
+from whatsapp.websocket_protocol import close_protocol_errors_with_a_code  # noqa: E402
 from whatsapp.ws_auth import TokenOrSessionAuthMiddleware  # noqa: E402
 
 application = ProtocolTypeRouter(
@@ -19,3 +20,4 @@ application = ProtocolTypeRouter(
         "websocket": TokenOrSessionAuthMiddleware(URLRouter([path("ws/", AppConsumer.as_asgi())])),
     }
 )
+close_protocol_errors_with_a_code()

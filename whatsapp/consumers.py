@@ -2,6 +2,7 @@
 
 import json
 import logging
+import time
 from typing import Any
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -19,10 +20,11 @@ logger = logging.getLogger(__name__)
 # Larger frames are refused. The biggest legitimate one is a 64 Ki-character message, which a
 # client escaping non-ASCII as \uXXXX surrogate pairs (json.dumps' default) writes in ~768 KiB.
 MAX_FRAME_BYTES = 1024 * 1024
-# A socket that keeps sending this many frames over its rate in a row (it ignores the
-# `rate_limited` errors) is closed with 1008 (policy violation) instead of being answered.
+# A socket that sends this many frames over its rate within one window of WS_FRAME_RATE (it
+# ignores the `rate_limited` errors) is closed with 4008: "policy violation" (1008) in the range
+# open to applications (ASGI servers send only 1000 and 3000-4999 for them).
 FLOOD_CLOSE_AFTER = 200
-CLOSE_POLICY_VIOLATION = 1008
+CLOSE_POLICY_VIOLATION = 4008
 
 
 class AppConsumer(AsyncJsonWebsocketConsumer):
@@ -35,6 +37,8 @@ class AppConsumer(AsyncJsonWebsocketConsumer):
         self.groups_joined: set[str] = set()
         self.frame_bucket = ratelimit.TokenBucket(ratelimit.frame_rate())
         self.frames_refused = 0
+        self.refusals_since = 0.0
+        self.hung_up = False
         await self.join(user_group(user.id))
         await self.accept()
         await self.send_json({"type": "ready", "user_id": user.id})
@@ -64,10 +68,11 @@ class AppConsumer(AsyncJsonWebsocketConsumer):
         self.groups_joined.discard(group)
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        if self.hung_up:  # closed for flooding: what is still in flight is dropped unread
+            return
         if not self.frame_bucket.take():
             await self.refuse_flood()
             return
-        self.frames_refused = 0
         if text_data is None:
             await self.send_error("bad_frame", "Frames must be JSON text.")
             return
@@ -122,11 +127,14 @@ class AppConsumer(AsyncJsonWebsocketConsumer):
 
     async def refuse_flood(self) -> None:
         """Answer a frame over the socket's rate; close a socket that ignores the answers."""
+        now = time.monotonic()
+        if now - self.refusals_since > self.frame_bucket.window_seconds:
+            self.refusals_since, self.frames_refused = now, 0
         self.frames_refused += 1
         if self.frames_refused > FLOOD_CLOSE_AFTER:
-            if self.frames_refused == FLOOD_CLOSE_AFTER + 1:
-                logger.warning("closing a flooding socket of user %s", self.user.id)
-                await self.close(code=CLOSE_POLICY_VIOLATION)
+            logger.warning("closing a flooding socket of user %s", self.user.id)
+            self.hung_up = True
+            await self.close(code=CLOSE_POLICY_VIOLATION)
             return
         await self.send_error("rate_limited", "Too many frames; slow down.")
 

@@ -101,6 +101,7 @@ class TokenBucket:
 
     def __init__(self, rate: Rate):
         self.capacity = float(rate.count)
+        self.window_seconds = rate.seconds
         self.refill_per_second = rate.count / rate.seconds
         self.tokens = self.capacity
         self.updated = time.monotonic()

@@ -53,31 +53,55 @@ def _serving_loop() -> asyncio.AbstractEventLoop | None:
     return loop
 
 
-# Per event loop and channel-layer group, the push still in flight: pushes to one group leave
-# in the order they were published, pushes to different groups overlap.
-_tails: dict[tuple[int, str], asyncio.Future] = {}
+class _Publisher:
+    """Per event loop: sends what database threads published, in order, in batches.
+
+    Everything handed over while a batch is in flight goes out in the next one; a layer with
+    ``group_send_many`` (whatsapp.channel_layer) sends a batch in one Redis round trip, others
+    one ``group_send`` after the other. Order is kept per process, so per group too.
+    """
+
+    def __init__(self, layer):
+        self.layer = layer
+        self.pending: list[tuple[str, dict[str, Any]]] = []
+        self.wakeup = asyncio.Event()
+        self.task = asyncio.ensure_future(self._run())
+
+    def put(self, group: str, event: dict[str, Any]) -> None:
+        self.pending.append((group, event))
+        self.wakeup.set()
+
+    async def _run(self) -> None:
+        while True:
+            await self.wakeup.wait()
+            self.wakeup.clear()
+            batch, self.pending = self.pending, []
+            if not batch:
+                continue
+            try:
+                if hasattr(self.layer, "group_send_many"):
+                    await self.layer.group_send_many(batch)
+                else:
+                    for group, event in batch:
+                        await self.layer.group_send(group, event)
+            except Exception:
+                logger.warning("push of %d frame(s) failed; clients will sync", len(batch))
+
+
+_publishers: dict[int, _Publisher] = {}
 
 
 def _enqueue(layer, group: str, event: dict[str, Any]) -> None:
-    key = (id(asyncio.get_running_loop()), group)
-    previous = _tails.get(key)
-    task = asyncio.ensure_future(_deliver(layer, group, event, previous))
-    _tails[key] = task
-
-    def forget(done: asyncio.Future) -> None:
-        if _tails.get(key) is done:
-            del _tails[key]
-
-    task.add_done_callback(forget)
-
-
-async def _deliver(layer, group: str, event: dict[str, Any], previous) -> None:
-    if previous is not None and not previous.done():
-        await asyncio.wait([previous])
-    try:
-        await layer.group_send(group, event)
-    except Exception:
-        logger.warning("push to %s failed; the client will sync it", group, exc_info=True)
+    loop = asyncio.get_running_loop()
+    publisher = _publishers.get(id(loop))
+    if (
+        publisher is None
+        or publisher.task.get_loop() is not loop
+        or publisher.task.done()
+        or publisher.layer is not layer
+    ):
+        publisher = _publishers[id(loop)] = _Publisher(layer)
+    publisher.put(group, event)
 
 
 def publish(

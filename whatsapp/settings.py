@@ -120,7 +120,7 @@ if REDIS_URL:
     if CHANNEL_LAYER == "pubsub":
         CHANNEL_LAYERS = {
             "default": {
-                "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                "BACKEND": "whatsapp.channel_layer.RedisPubSubChannelLayer",
                 "CONFIG": {"hosts": [{"address": REDIS_URL}]},
             }
         }

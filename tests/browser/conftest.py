@@ -82,6 +82,8 @@ def database_url() -> str:
         password = quote(params.get("PASSWORD") or "", safe="")
         credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
         host = params.get("HOST") or "127.0.0.1"
+        if host.startswith("/"):  # a Unix socket directory
+            host = quote(host, safe="")
         port = f":{params['PORT']}" if params.get("PORT") else ""
         return f"postgres://{credentials}{host}{port}/{quote(params['NAME'], safe='')}"
     raise RuntimeError(f"No live-server support for database engine {engine}.")

@@ -25,7 +25,7 @@ from collections import OrderedDict
 import pytest
 from django.db import connection
 from rest_framework.authtoken.models import Token
-from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from chats.models import Message
@@ -65,6 +65,8 @@ class Client:
         self.arrivals: list[int] = []  # first arrival order of received ids
         self.frames = 0  # message.new frames for this user, duplicates included
         self.reconnects = 0
+        self.connect_failures: list[str] = []
+        self.errors: list[dict] = []  # error frames received
         self.watermark = 0
         self.undelivered: list[int] = []  # receipts to send, batched as socket.js does
         self.lock = threading.RLock()
@@ -95,11 +97,13 @@ class Client:
                     open_timeout=3,
                     close_timeout=1,
                 )
-            except (OSError, InvalidStatus, TimeoutError):
+            except Exception as exc:  # refused, reset, a 500 while Redis is down, a timeout ...
+                self.connect_failures.append(repr(exc))
                 continue
             try:
                 ready = json.loads(socket.recv(timeout=5))
-            except (ConnectionClosed, TimeoutError):
+            except Exception as exc:
+                self.connect_failures.append(repr(exc))
                 continue
             if ready.get("type") == "ready":
                 return socket
@@ -141,7 +145,9 @@ class Client:
     def _handle(self, frame: dict) -> None:
         kind = frame.get("type")
         with self.lock:
-            if kind == "message.ack":
+            if kind == "error":
+                self.errors.append(frame)
+            elif kind == "message.ack":
                 self.outbox.pop(frame["client_id"], None)
                 self.watermark = max(self.watermark, frame["message"]["message_id"])
             elif kind == "message.new":
@@ -219,7 +225,16 @@ def settle(clients, streams) -> None:
 def check_exactly_once_in_order(clients, streams) -> dict:
     """The assertions both tests make; returns the figures for docs/reliability.md."""
     outboxes = {c.user.name: len(c.outbox) for c in clients}
-    assert outboxes == {c.user.name: 0 for c in clients}, "some sends were never acknowledged"
+    state = {
+        c.user.name: (
+            c.socket is not None,
+            c.thread.is_alive(),
+            c.errors[-3:],
+            c.connect_failures[-3:],
+        )
+        for c in clients
+    }
+    assert outboxes == {c.user.name: 0 for c in clients}, f"unacknowledged sends; {state}"
     for sender, receiver, name in streams:
         expected = [f"{name}-{n:03d}" for n in range(MESSAGES_PER_STREAM)]
         stored = list(

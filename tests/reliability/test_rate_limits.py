@@ -188,6 +188,6 @@ async def test_a_socket_that_ignores_rate_limited_errors_is_closed(
         if output["type"] == "websocket.close":
             break
 
-    assert outputs[-1] == {"type": "websocket.close", "code": 1008}
+    assert outputs[-1] == {"type": "websocket.close", "code": 4008}
     texts = [o for o in outputs if o["type"] == "websocket.send"]
     assert len(texts) == 1 + 5  # one answered frame, then five rate_limited errors
