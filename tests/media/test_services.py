@@ -1,0 +1,280 @@
+import io
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import transaction
+from PIL import Image
+
+from chats import media
+from chats.models import Message, Multimedia
+from tests.media.conftest import (
+    docx_bytes,
+    image_bytes,
+    jpeg_with_orientation,
+    mp4_bytes,
+    ogg_opus_bytes,
+    pdf_bytes,
+    png_upload,
+    upload,
+)
+from whatsapp.errors import PayloadTooLarge
+
+pytestmark = pytest.mark.django_db
+
+
+def stored_files() -> list[Path]:
+    root = Path(settings.MEDIA_ROOT)
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def attach(files, **owner):
+    with media.atomic_with_files():
+        return media.attach_media(files, **owner)
+
+
+def test_png_is_stored_with_dimensions_thumbnail_and_random_name(message):
+    [item] = attach([png_upload("holiday.png", size=(800, 600))], message=message)
+
+    item.refresh_from_db()
+    assert item.message_id == message.id
+    # Re-encoded: an opaque picture is stored as JPEG whatever it came as.
+    assert item.file_type == "image/jpeg"
+    assert (item.width, item.height) == (800, 600)
+    assert item.original_name == "holiday.png"
+    assert "holiday" not in item.file.name
+    assert item.size == default_storage.size(item.file.name)
+    with Image.open(default_storage.open(item.thumbnail.name)) as thumb:
+        assert max(thumb.size) == 320
+
+
+def test_jpeg_orientation_is_applied_and_metadata_stripped(message):
+    [item] = attach(
+        [upload("cam.jpg", jpeg_with_orientation((400, 200)), "image/jpeg")], message=message
+    )
+
+    assert item.file_type == "image/jpeg"
+    assert (item.width, item.height) == (200, 400)
+    with Image.open(default_storage.open(item.file.name)) as stored:
+        assert stored.size == (200, 400)
+        assert not stored.getexif()
+        assert "exif" not in stored.info
+
+
+def test_gif_is_accepted_as_an_image(message):
+    [item] = attach([upload("fun.gif", image_bytes("GIF", (64, 48)), "image/gif")], message=message)
+
+    assert media.media_kind(item.file_type) == "image"
+    assert (item.width, item.height) == (64, 48)
+
+
+@pytest.mark.parametrize(
+    ("size", "stored", "thumbnail"),
+    [((2000, 1000), (1600, 800), (320, 160)), ((100, 50), (100, 50), (100, 50))],
+)
+def test_images_are_bounded_and_thumbnails_never_upscaled(message, size, stored, thumbnail):
+    [item] = attach([png_upload(size=size)], message=message)
+
+    assert (item.width, item.height) == stored
+    with Image.open(default_storage.open(item.thumbnail.name)) as thumb:
+        assert thumb.size == thumbnail
+
+
+def test_text_file_named_png_is_refused_and_nothing_is_stored(message):
+    fake = upload("photo.png", b"just some text, not pixels\n", "image/png")
+
+    with pytest.raises(media.UnsupportedFile) as excinfo:
+        attach([fake], message=message)
+
+    assert excinfo.value.status_code == 400
+    assert Multimedia.objects.count() == 0
+    assert stored_files() == []
+
+
+def test_oversized_file_is_refused_with_413_using_the_setting_at_call_time(message, settings):
+    settings.MAX_UPLOAD_SIZE = 1024
+
+    with pytest.raises(PayloadTooLarge) as excinfo:
+        attach([upload("big.pdf", pdf_bytes() + b"%" * 2048)], message=message)
+
+    assert excinfo.value.status_code == 413
+    assert Multimedia.objects.count() == 0
+    assert stored_files() == []
+
+
+def test_decompression_bomb_is_refused_without_decoding_it(message):
+    bomb = image_bytes("PNG", (12_000, 12_000), mode="1")
+    assert len(bomb) < 200_000  # tiny on disk, 144 megapixels once decoded
+
+    with pytest.raises(media.UnsupportedFile, match="too large"):
+        attach([upload("bomb.png", bomb, "image/png")], message=message)
+
+    assert stored_files() == []
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "file_type"),
+    [
+        ("report.pdf", pdf_bytes(), "application/pdf"),
+        (
+            "letter.docx",
+            docx_bytes(),
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ),
+        ("notes.txt", "Grüße\nline two\n".encode(), "text/plain"),
+        ("clip.mp4", mp4_bytes(b"vide"), "video/mp4"),
+        ("voice.m4a", mp4_bytes(b"soun"), "audio/mp4"),
+        ("voice.ogg", ogg_opus_bytes(), "audio/ogg"),
+        ("song.mp3", b"ID3\x03\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x00" * 64, "audio/mpeg"),
+        # The name lies; the bytes decide.
+        ("song.mp3", pdf_bytes(), "application/pdf"),
+    ],
+)
+def test_type_is_sniffed_from_content(message, name, data, file_type):
+    [item] = attach([upload(name, data)], message=message)
+
+    assert item.file_type == file_type
+    assert item.size == len(data)
+    assert item.thumbnail.name in (None, "")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"<!DOCTYPE html><html><script>alert(1)</script></html>",
+        b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+        b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"/>',
+        b"MZ\x90\x00" + b"\x00" * 200,
+        b"\x00\x01\x02binary junk",
+    ],
+)
+def test_markup_executables_and_unknown_binaries_are_refused(message, data):
+    with pytest.raises(media.UnsupportedFile):
+        attach([upload("file.txt", data, "text/plain")], message=message)
+
+    assert stored_files() == []
+
+
+def test_one_bad_file_refuses_the_whole_batch_before_anything_is_written(message):
+    files = [png_upload(), upload("x.png", b"not an image", "image/png")]
+
+    with pytest.raises(media.UnsupportedFile):
+        attach(files, message=message)
+
+    assert Multimedia.objects.count() == 0
+    assert stored_files() == []
+
+
+def test_a_failing_write_deletes_the_files_already_written(message, monkeypatch):
+    calls = {"n": 0}
+    real_save = Multimedia.save
+
+    def flaky_save(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise OSError("disk full")
+        return real_save(self, *args, **kwargs)
+
+    monkeypatch.setattr(Multimedia, "save", flaky_save)
+
+    with pytest.raises(OSError):
+        attach([png_upload(), upload("a.pdf", pdf_bytes())], message=message)
+
+    assert Multimedia.objects.count() == 0
+    assert stored_files() == []
+
+
+def test_rollback_after_attach_deletes_the_stored_files(alice, bob):
+    with pytest.raises(RuntimeError), media.atomic_with_files():
+        msg = Message.objects.create(sender=alice, receiver=bob, content="")
+        media.attach_media([png_upload()], message=msg)
+        assert len(stored_files()) == 2  # the image and its thumbnail
+        raise RuntimeError("a later step of the service failed")
+
+    assert Message.objects.count() == 0
+    assert stored_files() == []
+
+
+def test_nested_guard_hands_its_files_to_the_outer_one(alice, bob):
+    with pytest.raises(RuntimeError), media.atomic_with_files():
+        with media.atomic_with_files():
+            msg = Message.objects.create(sender=alice, receiver=bob, content="")
+            media.attach_media([upload("a.pdf", pdf_bytes())], message=msg)
+        raise RuntimeError("outer step failed")
+
+    assert stored_files() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_attach_media_refuses_to_run_in_autocommit(alice, bob):
+    msg = Message.objects.create(sender=alice, receiver=bob, content="")
+
+    with pytest.raises(RuntimeError, match="transaction"):
+        media.attach_media([png_upload()], message=msg)
+
+    assert stored_files() == []
+
+
+def test_attach_needs_exactly_one_owner(message, group_message):
+    with pytest.raises(ValueError), transaction.atomic():
+        media.attach_media([png_upload()], message=message, group_message=group_message)
+
+
+def test_too_many_files_are_refused(message):
+    with pytest.raises(media.DomainError):
+        attach([upload(f"{i}.pdf", pdf_bytes()) for i in range(11)], message=message)
+
+
+def test_group_messages_and_announcements_take_media(group_message, announcement):
+    [on_group] = attach([upload("a.pdf", pdf_bytes())], group_message=group_message)
+    [on_announcement] = attach([png_upload()], announcement=announcement)
+
+    assert on_group.group_message_id == group_message.id
+    assert on_announcement.community_announcement_id == announcement.id
+
+
+def test_forwarding_creates_new_rows_sharing_the_stored_bytes(message, alice, carol):
+    originals = attach([png_upload(), upload("a.pdf", pdf_bytes())], message=message)
+    files_before = stored_files()
+    forward = Message.objects.create(sender=alice, receiver=carol, forwarded_from=message)
+
+    with transaction.atomic():
+        copies = media.forward_media(message, message=forward)
+
+    assert stored_files() == files_before
+    assert [c.forwarded_from_id for c in copies] == [o.id for o in originals]
+    assert [c.file.name for c in copies] == [o.file.name for o in originals]
+    assert copies[0].thumbnail.name == originals[0].thumbnail.name
+    assert all(c.message_id == forward.id and c.id not in {o.id for o in originals} for c in copies)
+
+
+def test_deleting_media_keeps_bytes_shared_by_a_forward(
+    message, alice, carol, django_capture_on_commit_callbacks
+):
+    [original] = attach([upload("a.pdf", pdf_bytes())], message=message)
+    forward = Message.objects.create(sender=alice, receiver=carol)
+    with transaction.atomic():
+        [copy] = media.forward_media(message, message=forward)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        media.delete_media([original])
+    assert default_storage.exists(copy.file.name)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        media.delete_media([copy])
+    assert stored_files() == []
+
+
+def test_inline_only_for_media_kinds():
+    assert media.is_inline("image/png")
+    assert media.is_inline("video/mp4")
+    assert media.is_inline("audio/ogg")
+    assert not media.is_inline("application/pdf")
+    assert not media.is_inline("text/plain")
+    assert not media.is_inline("image/svg+xml")
+
+
+def test_sniffing_ignores_names_entirely():
+    assert media.sniff_type(image_bytes("JPEG", (10, 10))) == "image/jpeg"
+    assert media.sniff_type(io.BytesIO(b"x").getvalue()) == "text/plain"
