@@ -13,6 +13,7 @@ a step whose generator used more than ``GEN_CPU_LIMIT`` of its core is marked in
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import subprocess
@@ -130,10 +131,9 @@ _tasks: set[asyncio.Task] = set()
 
 
 async def _quiet(coro) -> None:
-    try:
+    # A send on a socket closed meanwhile: counted as lost by the caller.
+    with contextlib.suppress(Exception):
         await coro
-    except Exception:  # a send on a socket closed meanwhile: counted as lost by the caller
-        pass
 
 
 def spawn(coro) -> None:
@@ -569,7 +569,16 @@ async def scenario_http(cfg: dict[str, Any]) -> dict[str, Any]:
         warm = cfg.get("warmup", 20)
         cpu = CpuMeter()
 
-        async def one(i: int, due: float) -> None:
+        async def one(
+            i: int,
+            due: float,
+            requests=requests,
+            pool=pool,
+            statuses=statuses,
+            warm=warm,
+            lat=lat,
+            errors=errors,
+        ) -> None:
             path, token = requests[i % len(requests)]
             conn = await pool.get()
             try:

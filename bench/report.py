@@ -129,11 +129,11 @@ def table(results: dict[str, Any]) -> str:
         step = _step_at(run.get("steps", []), 500)
         if step:
             e = step["e2e"]
+            relay_p50 = relay500.get("e2e", {}).get("p50_ms")
             lines.append(
                 f"| 1:1 at 500 msg/s, p50 / p99 / p99.9 | {spec} | {_fmt(e.get('p50_ms'))} / "
                 f"{_fmt(e.get('p99_ms'))} / {_fmt(e.get('p999_ms'))} ms (lost {step['lost']}) | "
-                f"<= 5 / <= 25 ms | p50 {_ratio(e.get('p50_ms'), relay500.get('e2e', {}).get('p50_ms'))}"
-                f" the relay's |"
+                f"<= 5 / <= 25 ms | p50 {_ratio(e.get('p50_ms'), relay_p50)} the relay's |"
             )
         lines.append(
             f"| sustained persisted 1:1 msg/s (p99 < 50 ms, no loss) | {spec} | "
@@ -175,7 +175,8 @@ def table(results: dict[str, Any]) -> str:
                 f"| idle authenticated sockets: held / RSS per socket | {scen['idle']['server']} | "
                 f"{top['open']:,} / {_fmt(top['rss_per_conn_kib'])} KiB (PSS "
                 f"{_fmt(top['pss_per_conn_kib'])}; Redis +{_fmt(top.get('redis_per_conn_kib'))}) | "
-                f">= 10,000 / <= 30 KiB | {_ratio(top['rss_per_conn_kib'], rtop.get('rss_per_conn_kib'))}"
+                f">= 10,000 / <= 30 KiB | "
+                f"{_ratio(top['rss_per_conn_kib'], rtop.get('rss_per_conn_kib'))}"
                 f" the relay's {_fmt(rtop.get('rss_per_conn_kib'))} KiB |"
             )
     rest = scen.get("rest", {})
@@ -186,10 +187,12 @@ def table(results: dict[str, Any]) -> str:
         for name in ("inbox", "history"):
             lat = rest[size].get(name, {}).get("latency", {})
             q = rest[size].get("queries", {}).get(name, {}).get("queries")
+            count = rest[size]["messages"]
             lines.append(
-                f"| REST {name}, {rest[size]['messages']:,} messages: p50 / p99 | {rest['server']} |"
+                f"| REST {name}, {count:,} messages: p50 / p99 | {rest['server']} |"
                 f" {_fmt(lat.get('p50_ms'))} / {_fmt(lat.get('p99_ms'))} ms, {q} queries |"
-                f" p99 <= 20 ms, flat queries | p50 {_ratio(lat.get('p50_ms'), trivial.get('p50_ms'))}"
+                f" p99 <= 20 ms, flat queries |"
+                f" p50 {_ratio(lat.get('p50_ms'), trivial.get('p50_ms'))}"
                 f" Django's trivial {_fmt(trivial.get('p50_ms'))} ms |"
             )
     meta = results["meta"]

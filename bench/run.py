@@ -14,6 +14,7 @@ See docs/performance.md.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -66,6 +67,14 @@ def loadavg() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
+def cpu_model() -> str:
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor()
+
+
 def log(msg: str) -> None:
     print(f"[{datetime.now():%H:%M:%S}] {msg}", flush=True)
 
@@ -90,7 +99,8 @@ class Server:
             cmd = [str(BIN / "uvicorn"), "whatsapp.asgi:application", "--host", "127.0.0.1"]
             cmd += ["--port", str(self.port), "--workers", str(self.workers)]
             cmd += ["--loop", "uvloop", "--http", "httptools", "--ws", UVICORN_WS]
-            cmd += ["--ws-per-message-deflate", UVICORN_DEFLATE]
+            deflate = "true" if getattr(self, "deflate", False) else UVICORN_DEFLATE
+            cmd += ["--ws-per-message-deflate", deflate]
             return cmd + ["--lifespan", "off", "--no-access-log", "--log-level", "warning"]
         if self.kind == "daphne":
             return [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(self.port), "-v", "0"] + [
@@ -184,10 +194,8 @@ class PriorityKeeper:
 
     def _renice(self, pids, value: int) -> None:
         for pid in pids:
-            try:
+            with contextlib.suppress(OSError):
                 os.setpriority(os.PRIO_PROCESS, pid, value)
-            except OSError:
-                pass
 
     def _run(self) -> None:
         import psycopg
@@ -292,7 +300,7 @@ def pairs_cfg(seed, url_send, url_recv, rates, args) -> dict[str, Any]:
         "step_seconds": args.step_seconds,
         "drain_seconds": 4,
         "receipts": not args.no_receipts,
-        "stop_p99_ms": 400,
+        "stop_p99_ms": 250,
     }
 
 
@@ -396,9 +404,18 @@ def message_count() -> int:
 # --- main ----------------------------------------------------------------------------------
 
 
-def parse_server(spec: str) -> tuple[str, int]:
+# Variants for before/after comparisons: "uvicorn:1+list" runs with the given settings changed.
+VARIANTS = {
+    "list": {"CHANNEL_LAYER": "list"},  # channels_redis' queue layer instead of pub/sub
+    "onethread": {"DJANGO_DB_THREADS": "1"},  # one database thread, as channels' default
+    "deflate": {},  # uvicorn with permessage-deflate (see Server.command)
+}
+
+
+def parse_server(spec: str) -> tuple[str, int, list[str]]:
+    spec, *variants = spec.split("+")
     kind, _, workers = spec.partition(":")
-    return kind, int(workers or 1)
+    return kind, int(workers or 1), variants
 
 
 def main() -> None:
@@ -424,11 +441,11 @@ def main() -> None:
         "--no-receipts", action="store_true", help="clients send no delivered frames"
     )
     parser.add_argument("--messages", type=int, default=1_000_000)
-    parser.add_argument("--pairs", type=int, default=500, help="sender/receiver pairs (1:1)")
+    parser.add_argument("--pairs", type=int, default=200, help="sender/receiver pairs (1:1)")
     parser.add_argument("--no-plots", action="store_true")
     args = parser.parse_args()
 
-    rates = [100, 250, 500, 750, 1000, 1500, 2000, 3000]
+    rates = [50, 100, 200, 300, 500, 750, 1000, 1500, 2000, 3000]
     relay_rates = rates + [4000, 6000]
     args.step_seconds = 8
     args.fanout_messages = 20
@@ -468,14 +485,7 @@ def main() -> None:
             "started_at": started.isoformat(),
             "machine": {
                 "cpus": os.cpu_count(),
-                "cpu_model": next(
-                    (
-                        line.split(":", 1)[1].strip()
-                        for line in open("/proc/cpuinfo")
-                        if line.startswith("model name")
-                    ),
-                    platform.processor(),
-                ),
+                "cpu_model": cpu_model(),
                 "mem_gib": round(
                     os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1
                 ),
@@ -546,8 +556,13 @@ def main() -> None:
         tokens_file.write_text(json.dumps(seed.relay_tokens()))
 
         def server(spec: str, cpus: str | None = None) -> Server:
-            kind, workers = parse_server(spec)
-            return Server(kind, workers, env, cpus or args.server_cpus).start()
+            kind, workers, variants = parse_server(spec)
+            server_env = dict(env)
+            for variant in variants:
+                server_env.update(VARIANTS[variant])
+            srv = Server(kind, workers, server_env, cpus or args.server_cpus)
+            srv.deflate = "deflate" in variants
+            return srv.start()
 
         gen = args.gen_cpus
 
@@ -605,7 +620,7 @@ def main() -> None:
             srv.stop()
 
         if wanted("cross"):
-            kind, _ = parse_server(args.primary)
+            kind, _, _ = parse_server(args.primary)
             log(f"cross-process: two {kind} processes on Redis")
             a, b = server(f"{kind}:1"), server(f"{kind}:1")
             cross = scen.setdefault(

@@ -82,14 +82,16 @@ def copy_messages(rows) -> int:
     """COPY (sender_id, receiver_id, content, sent_at, delivered_at, read_at) rows into messages."""
     connection.ensure_connection()
     n = 0
-    with connection.connection.cursor() as cursor:
-        with cursor.copy(
+    with (
+        connection.connection.cursor() as cursor,
+        cursor.copy(
             "COPY messages (sender_id, receiver_id, content, sent_at, delivered_at, read_at,"
             " forward_count) FROM STDIN"
-        ) as copy:
-            for sender, receiver, content, sent_at, delivered, read in rows:
-                copy.write_row((sender, receiver, content, sent_at, delivered, read, 0))
-                n += 1
+        ) as copy,
+    ):
+        for sender, receiver, content, sent_at, delivered, read in rows:
+            copy.write_row((sender, receiver, content, sent_at, delivered, read, 0))
+            n += 1
     connection.connection.commit()
     return n
 

@@ -116,8 +116,36 @@ class GroupMessagePreviewSerializer(_ChatItemSerializer):
 
 
 def message_json(message: Message) -> dict[str, Any]:
-    """The message as frames and REST carry it (``media`` must be prefetched or is queried)."""
-    return dict(MessageSerializer(message).data)
+    """The message as frames and REST carry it (``media`` must be prefetched or is queried).
+
+    Written out by hand, field for field as :class:`MessageSerializer` renders it: every sent
+    message is rendered for its push and its ack, and going through DRF cost several ms of CPU
+    a message (docs/performance.md). tests/chats/test_serializers.py keeps the two identical.
+    """
+    removed = message.removed_at is not None
+    return {
+        "message_id": message.id,
+        "sender_id": message.sender_id,
+        "receiver_id": message.receiver_id,
+        "content": "" if removed else message.content,
+        "sent_at": timestamp(message.sent_at),
+        "delivered_at": timestamp(message.delivered_at),
+        "read_at": timestamp(message.read_at),
+        "forwarded_from_message_id": message.forwarded_from_id,
+        "forwarded": message.forward_count > 0 or message.forwarded_from_id is not None,
+        "forwarded_many_times": message.forward_count >= FORWARDED_MANY_TIMES,
+        "client_id": message.client_id,
+        "removed": removed,
+        "media": [] if removed else media_json(message.media.all()),
+    }
+
+
+def media_json(media) -> list[dict[str, Any]]:
+    """Attachments as messages carry them; no serializer is built for the usual none."""
+    media = list(media)
+    if not media:
+        return []
+    return [dict(item) for item in MultimediaSerializer(media, many=True).data]
 
 
 class InboxGroupSerializer(serializers.Serializer):
