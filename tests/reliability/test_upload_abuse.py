@@ -5,6 +5,7 @@ The checks themselves are tested in tests/media and tests/accounts; here every p
 conversation page's form) is fed the same hostile files.
 """
 
+import functools
 import io
 from pathlib import Path
 
@@ -31,6 +32,7 @@ def png(size=(64, 64)) -> bytes:
     return image_bytes("PNG", size)
 
 
+@functools.cache
 def bomb() -> bytes:
     """144 megapixels of 1-bit PNG: under 200 kB on disk, gigabytes once decoded."""
     buffer = io.BytesIO()
