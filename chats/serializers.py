@@ -177,7 +177,7 @@ class ChatRowSerializer(serializers.Serializer):
             from groups.serializers import GroupMessageSerializer  # groups builds on this module
 
             return GroupMessageSerializer(item, context=self.context).data
-        return MessageSerializer(item, context=self.context).data
+        return message_json(item)
 
 
 class ContentSerializer(serializers.Serializer):
