@@ -87,6 +87,8 @@ class Lag:
 class Conn:
     """One authenticated socket with a reader that hands every frame to ``on_frame``."""
 
+    handler_errors = 0
+
     def __init__(self, ws, user_id: int):
         self.ws = ws
         self.user_id = user_id
@@ -101,11 +103,14 @@ class Conn:
         self.reader = asyncio.create_task(self._read())
 
     async def _read(self):
-        try:
+        # A closed socket ends its reader (losses are counted by the caller); a frame the
+        # handler chokes on must not (it would silently stop the socket's bookkeeping).
+        with contextlib.suppress(Exception):
             async for raw in self.ws:
-                self.on_frame(self, json.loads(raw))
-        except Exception:  # a closed socket ends its reader; losses are counted by the caller
-            pass
+                try:
+                    self.on_frame(self, json.loads(raw))
+                except Exception:
+                    Conn.handler_errors += 1
 
     def acknowledge(self, kind: str, item_id: int) -> None:
         """Batch delivery receipts the way static/js/socket.js does (one frame per 50 ms)."""
@@ -222,6 +227,7 @@ async def scenario_pairs(cfg: dict[str, Any]) -> dict[str, Any]:
         c.start(on_sender)
     for c in receivers:
         c.start(on_receiver)
+    step_state.update(e2e=hist(), ack=hist(), errors=0, last_rx=0.0)  # the probes record too
     settle = await settle_server(senders[0], pairs[0][2], scheduled)
 
     lag = Lag()
@@ -258,6 +264,7 @@ async def scenario_pairs(cfg: dict[str, Any]) -> dict[str, Any]:
             await asyncio.sleep(0.02)
         gen_cpu = cpu.read()
         lost = len(scheduled)
+        lost_samples = sorted(scheduled)[:5]
         scheduled.clear()
         ack_wait.clear()
         e2e = summary(step_state["e2e"])
@@ -268,6 +275,7 @@ async def scenario_pairs(cfg: dict[str, Any]) -> dict[str, Any]:
             "lost": lost,
             "errors": step_state["errors"],
             "error_samples": step_state.get("error_samples", [])[:3],
+            "lost_samples": lost_samples,
             "achieved_rate": round(e2e["count"] / max(1e-9, step_state["last_rx"] - t0), 1)
             if e2e["count"]
             else 0,
@@ -649,6 +657,7 @@ def main() -> None:
         result = uvloop.run(SCENARIOS[cfg["scenario"]](cfg))
     result["generator"] = {
         "pid": os.getpid(),
+        "frame_handler_errors": Conn.handler_errors,
         "cpus": sorted(os.sched_getaffinity(0)),
         "max_rss_kib": __import__("resource").getrusage(0).ru_maxrss,
     }

@@ -18,6 +18,7 @@ import contextlib
 import json
 import os
 import platform
+import re
 import signal
 import socket
 import subprocess
@@ -180,17 +181,20 @@ class PriorityKeeper:
     niceness is restored when the run ends.
     """
 
-    def __init__(self, database: str, enabled: bool):
+    def __init__(self, database: str, redis_port: int, enabled: bool):
         self.database, self.enabled = database, enabled
         self.stop_event = threading.Event()
-        self.redis_pids = self._pids("redis-server")
+        self.redis_pids = self._listener(redis_port)
         self.redis_nice = {pid: os.getpriority(os.PRIO_PROCESS, pid) for pid in self.redis_pids}
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     @staticmethod
-    def _pids(name: str) -> list[int]:
-        out = subprocess.run(["pgrep", "-x", name], capture_output=True, text=True).stdout
-        return [int(p) for p in out.split()]
+    def _listener(port: int) -> list[int]:
+        """The process listening on ``port`` (our Redis, not any other on the machine)."""
+        out = subprocess.run(
+            ["ss", "-Hltnp", f"sport = :{port}"], capture_output=True, text=True
+        ).stdout
+        return sorted({int(p) for p in re.findall(r"pid=(\d+)", out)})
 
     def _renice(self, pids, value: int) -> None:
         for pid in pids:
@@ -429,9 +433,14 @@ def main() -> None:
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
     parser.add_argument("--primary", default="uvicorn:2", help="server for fan-out, idle, REST")
     parser.add_argument(
-        "--compare", default="daphne:1,uvicorn:1,uvicorn:2", help="servers for the 1:1 comparison"
+        "--compare",
+        default="daphne:1,uvicorn:1,uvicorn:2,uvicorn:1+list,uvicorn:1+onethread",
+        help="servers for the 1:1 comparison",
     )
-    parser.add_argument("--conn-max-age", default="600", help="DJANGO_CONN_MAX_AGE of the servers")
+    parser.add_argument("--conn-max-age", default="0", help="DJANGO_CONN_MAX_AGE of the servers")
+    parser.add_argument(
+        "--db-pool", default="16", help="DJANGO_DB_POOL_MAX_SIZE of the servers (0: no pool)"
+    )
     parser.add_argument("--gen-cpus", default="0")
     parser.add_argument("--server-cpus", default="1")
     parser.add_argument(
@@ -450,7 +459,7 @@ def main() -> None:
     args.step_seconds = 8
     args.fanout_messages = 20
     args.idle_levels = [1000, 5000, 10000]
-    args.rest_rate, args.rest_seconds = 50, 10
+    args.rest_rate, args.rest_seconds = 20, 10
     if args.quick:
         rates, relay_rates = [100, 500, 1000, 2000], [100, 500, 2000, 4000]
         args.step_seconds = 4
@@ -469,6 +478,7 @@ def main() -> None:
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
         DJANGO_SETTINGS_MODULE="bench.settings",
         DJANGO_CONN_MAX_AGE=args.conn_max_age,
+        DJANGO_DB_POOL_MAX_SIZE=args.db_pool,
         DJANGO_LOG_LEVEL="ERROR",
         # The generator's users send up to 6 messages a second each at the top rates, far
         # beyond a person (the defaults allow 3 a second): the limits are raised, not removed.
@@ -507,7 +517,8 @@ def main() -> None:
         "scenarios": {},
     }
     scen = results["scenarios"]
-    keeper = PriorityKeeper(args.database_url.rsplit("/", 1)[1], ROOT_USER)
+    redis_port = int(redis_cli(args.redis_url)[4])
+    keeper = PriorityKeeper(args.database_url.rsplit("/", 1)[1], redis_port, ROOT_USER)
     keeper.start(args.database_url.rsplit("/", 1)[0] + "/postgres")
     try:
         log(f"database {args.database_url}, redis {args.redis_url}; load {loadavg()}")

@@ -442,7 +442,7 @@ def remove_group_messages(staff: User, *, message_ids: Iterable[int]) -> int:
 # --- receipts -------------------------------------------------------------------------------
 
 
-def _clean_ids(message_ids: Iterable[Any]) -> list[int]:
+def clean_ids(message_ids: Iterable[Any]) -> list[int]:
     ids = list(message_ids)
     if any(not isinstance(i, int) or isinstance(i, bool) for i in ids):
         raise DomainError(
@@ -521,12 +521,45 @@ def mark_group_messages_delivered(user: User, *, message_ids: Iterable[Any]) -> 
 
     Ids ``user`` has no receipt for (their own messages, or ones they may not see) are ignored.
     """
-    return _mark(user, _clean_ids(message_ids), read=False)
+    return _mark(user, clean_ids(message_ids), read=False)
+
+
+def mark_group_messages_delivered_batch(batch: Sequence[tuple[int, Sequence[int]]]) -> int:
+    """Record many users' delivered receipts at once: ``(user_id, message_ids)`` pairs.
+
+    What a fan-out costs: every member's client acknowledges every group message. One UPDATE
+    for the whole batch and one group-wide recompute (instead of both per member) keep a
+    1,024-member group from queueing a thousand transactions behind each message. Ids a user
+    has no receipt for are ignored, as in :func:`mark_group_messages_delivered`.
+    """
+    pairs = sorted({(user_id, message_id) for user_id, ids in batch for message_id in ids})
+    if not pairs:
+        return 0
+    receipts = GroupMessageReceipt._meta.db_table
+    now = timezone.now()
+    count = 0
+    with transaction.atomic():
+        for start in range(0, len(pairs), MAX_RECEIPT_IDS):
+            chunk = pairs[start : start + MAX_RECEIPT_IDS]
+            values = ", ".join(["(%s, %s)"] * len(chunk))
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {receipts} SET delivered_at = %s "  # noqa: S608 - table name only
+                    f"WHERE delivered_at IS NULL AND (user_id, group_message_id) IN "
+                    f"(VALUES {values})",
+                    [now, *[v for pair in chunk for v in pair]],
+                )
+                count += cursor.rowcount
+        if count:
+            message_ids = sorted({message_id for _, message_id in pairs})
+            for start in range(0, len(message_ids), MAX_RECEIPT_IDS):
+                _complete_group_wide(message_ids[start : start + MAX_RECEIPT_IDS], now)
+    return count
 
 
 def mark_group_messages_read(user: User, *, message_ids: Iterable[Any]) -> int:
     """Record that ``user`` read these group messages (delivered too); returns how many."""
-    return _mark(user, _clean_ids(message_ids), read=True)
+    return _mark(user, clean_ids(message_ids), read=True)
 
 
 def mark_group_read(user: User, *, group: Group) -> int:

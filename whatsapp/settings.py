@@ -95,6 +95,18 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "0")),
     )
 }
+# A psycopg connection pool per server process (PostgreSQL only; CONN_MAX_AGE must stay 0).
+# Under ASGI every HTTP request runs on a thread of its own, so persistent connections
+# (CONN_MAX_AGE > 0) pile up one per request thread until PostgreSQL refuses more ("too many
+# clients": docs/performance.md); a pool hands each request and each socket frame a warm
+# connection and takes it back.
+DB_POOL_MAX_SIZE = int(os.environ.get("DJANGO_DB_POOL_MAX_SIZE", "0"))
+if DB_POOL_MAX_SIZE and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 2,
+        "max_size": DB_POOL_MAX_SIZE,
+        "timeout": 20,
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the ASGI server's threads write while others read.
     DATABASES["default"]["OPTIONS"] = {
