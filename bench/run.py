@@ -387,7 +387,7 @@ def rest_cfg(seed, server: Server, args) -> dict[str, Any]:
         "host": "127.0.0.1",
         "port": server.port,
         "rate": args.rest_rate,
-        "seconds": args.rest_seconds,
+        "seconds": args.rest_seconds if args.rest_rate >= 10 else 30,
         "connections": 16,
         "targets": [
             {"name": "trivial", "requests": [["/bench/trivial/", seed.readers[0].token]]},
@@ -452,6 +452,9 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=1_000_000)
     parser.add_argument("--pairs", type=int, default=200, help="sender/receiver pairs (1:1)")
     parser.add_argument("--no-plots", action="store_true")
+    parser.add_argument(
+        "--rest-rate", type=float, default=5, help="REST requests/s (open loop, per endpoint)"
+    )
     args = parser.parse_args()
 
     rates = [50, 100, 200, 300, 500, 750, 1000, 1500, 2000, 3000]
@@ -459,7 +462,7 @@ def main() -> None:
     args.step_seconds = 8
     args.fanout_messages = 20
     args.idle_levels = [1000, 5000, 10000]
-    args.rest_rate, args.rest_seconds = 20, 10
+    args.rest_seconds = 10
     if args.quick:
         rates, relay_rates = [100, 500, 1000, 2000], [100, 500, 2000, 4000]
         args.step_seconds = 4

@@ -12,7 +12,7 @@ from typing import Any
 from chats import selectors, services
 from chats.serializers import message_json
 from groups.services import relay_group_typing
-from whatsapp.db import database_sync_to_async
+from whatsapp.db import Batch, database_sync_to_async
 from whatsapp.errors import DomainError
 from whatsapp.frames import SYNC_SOURCES, frame, on_connect, on_disconnect, sync_source
 from whatsapp.realtime import apublish
@@ -71,10 +71,14 @@ async def message_send(consumer, data: dict[str, Any]) -> None:
     await consumer.send_json({"type": "message.ack", "client_id": client_id, "message": message})
 
 
+# Receivers acknowledge every message they get: those frames are written in batches.
+_delivered = Batch(services.mark_delivered_batch)
+
+
 @frame("message.delivered", required=("message_ids",))
 async def message_delivered(consumer, data: dict[str, Any]) -> None:
     ids = _ids(data, "message_ids")
-    await database_sync_to_async(services.mark_delivered)(consumer.user, message_ids=ids)
+    await _delivered.submit(consumer.user, ids)
 
 
 @frame("message.read", required=("message_ids",))

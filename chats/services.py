@@ -277,6 +277,59 @@ def mark_delivered(user: User, *, message_ids: Iterable[int]) -> list[Message]:
     return rows
 
 
+def mark_delivered_batch(
+    requests: Sequence[tuple[User, Sequence[int]]],
+) -> list[list[Message] | DomainError]:
+    """:func:`mark_delivered` for many users' receipts in one transaction (socket receipts).
+
+    One SELECT ... FOR UPDATE and one UPDATE for the whole batch; each request gets its own
+    result, as :func:`mark_delivered` would give it: the messages that changed, or the error
+    (too many ids; an id not sent to that user) with nothing of that request changed.
+    """
+    results: list[list[Message] | DomainError] = [[] for _ in requests]
+    wanted: set[int] = set()
+    for i, (_, ids) in enumerate(requests):
+        if len(set(ids)) > MAX_RECEIPT_IDS:
+            results[i] = DomainError(
+                f"At most {MAX_RECEIPT_IDS} message ids at once.",
+                code="invalid",
+                field="message_ids",
+            )
+        else:
+            wanted.update(ids)
+    if not wanted:
+        return results
+    with transaction.atomic():
+        rows = {
+            m.id: m
+            for m in Message.objects.select_for_update()
+            .filter(id__in=wanted)
+            .order_by("id")
+            .only("id", "sender_id", "receiver_id", "delivered_at", "read_at")
+        }
+        changed: dict[int, Message] = {}
+        for i, (user, ids) in enumerate(requests):
+            if isinstance(results[i], DomainError):
+                continue
+            mine = [rows.get(message_id) for message_id in set(ids)]
+            if any(m is None or m.receiver_id != user.id for m in mine):
+                results[i] = NotFound(
+                    "Receipts are only for messages sent to you.", field="message_ids"
+                )
+                continue
+            results[i] = [m for m in mine if m.delivered_at is None]
+            changed.update((m.id, m) for m in results[i])
+        if changed:
+            now = timezone.now()
+            Message.objects.filter(id__in=list(changed), delivered_at__isnull=True).update(
+                delivered_at=now
+            )
+            for message in changed.values():
+                message.delivered_at = now
+            _publish_status(sorted(changed.values(), key=lambda m: m.id))
+    return results
+
+
 def mark_read(user: User, *, message_ids: Iterable[int]) -> list[Message]:
     """Record that ``user`` read messages sent to them: read_at set once, delivered_at too."""
     with transaction.atomic():

@@ -36,6 +36,8 @@ def test_user_sets_a_picture_and_status_that_contacts_see(
     expect(page.get_by_role("status")).to_contain_text("Profile updated.")
     picture = page.locator(".profile-summary img")
     expect(picture).to_be_visible()
+    # The bytes arrive after the element is visible: wait for the decoded image.
+    picture.evaluate("img => img.decode()")
     assert picture.evaluate("img => img.naturalWidth") == 640
     bob_page = new_page()
     login(bob_page, live_server_url, bob.phone_number, PASSWORD)
@@ -44,6 +46,7 @@ def test_user_sets_a_picture_and_status_that_contacts_see(
     expect(row).to_contain_text("Out sailing")
     thumb = row.locator("img.avatar")
     expect(thumb).to_be_visible()
+    thumb.evaluate("img => img.decode()")
     assert thumb.evaluate("img => img.naturalWidth") > 0
 
 
