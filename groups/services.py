@@ -498,11 +498,28 @@ def _complete_group_wide(message_ids: Sequence[int], now) -> list[GroupMessage]:
     return changed
 
 
+def _lock_messages(message_ids: Sequence[int]) -> None:
+    """Lock the messages whose receipts a transaction is about to write, in id order.
+
+    Receipt writers for one message then run one after the other, so the group-wide recompute
+    of the last one sees every other member's committed receipt. Without it two members reading
+    at once (on PostgreSQL, READ COMMITTED) each see the other's receipt still unread, and the
+    message never turns read.
+    """
+    list(
+        GroupMessage.objects.select_for_update()
+        .filter(id__in=message_ids)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+
+
 def _mark(user: User, message_ids: Sequence[int], *, read: bool) -> int:
     if not message_ids:
         return 0
     now = timezone.now()
     with transaction.atomic():
+        _lock_messages(message_ids)
         # Only the user's own receipts: ids of messages they may not see (or sent) match none.
         mine = GroupMessageReceipt.objects.filter(user_id=user.id, group_message_id__in=message_ids)
         if read:
@@ -539,6 +556,7 @@ def mark_group_messages_delivered_batch(batch: Sequence[tuple[int, Sequence[int]
     now = timezone.now()
     count = 0
     with transaction.atomic():
+        _lock_messages(sorted({message_id for _, message_id in pairs}))
         for start in range(0, len(pairs), MAX_RECEIPT_IDS):
             chunk = pairs[start : start + MAX_RECEIPT_IDS]
             values = ", ".join(["(%s, %s)"] * len(chunk))

@@ -71,6 +71,16 @@ def test_older_history_loads_when_scrolling_up(live_server_url, new_page, alice,
     log = page.get_by_role("log", name="Messages")
     expect(bubble(page, "old message 69")).to_be_visible()
     expect(log.locator(".message-row")).to_have_count(50)
+    # The 20 older ones, undelivered, are pushed on connect: they wait for the scroll instead
+    # of landing below the newest.
+    page.wait_for_function(SOCKET_OPEN)
+    for _ in range(100):
+        if not Message.objects.filter(delivered_at__isnull=True).exists():
+            break
+        page.wait_for_timeout(100)
+    assert not Message.objects.filter(delivered_at__isnull=True).exists()
+    expect(log.locator(".message-row")).to_have_count(50)
+    expect(log.locator(".message-row").last).to_contain_text("old message 69")
 
     log.evaluate("node => { node.scrollTop = 0; node.dispatchEvent(new Event('scroll')); }")
 
