@@ -92,6 +92,15 @@ def test_signed_in_user_is_sent_from_signup_to_the_app(alice_client):
 # --- log-in and log-out -------------------------------------------------------------------------
 
 
+def test_pages_name_an_icon_that_is_served(client, db):
+    href = re.search(r'<link rel="icon" href="([^"]+)"', text(client.get("/login/"))).group(1)
+
+    icon = client.get(href)
+
+    assert icon.status_code == 200
+    assert icon["Content-Type"] == "image/svg+xml"
+
+
 def test_login_form_has_the_contract_labels(client, db):
     html = text(client.get("/login/"))
 
