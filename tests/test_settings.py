@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import logging
 import os
 import secrets
 import subprocess
@@ -183,3 +184,13 @@ def test_debug_is_off_for_falsy_values(value):
     dumped = settings_with(DJANGO_DEBUG=value, DJANGO_SECRET_KEY=SECRET_KEY)
 
     assert dumped["debug"] is False
+
+
+def test_server_log_lines_are_printed_once():
+    logger = logging.getLogger("django.channels.server")
+    handlers = []
+    while logger is not None:
+        handlers += [h for h in logger.handlers if type(h) is logging.StreamHandler]  # not pytest's
+        logger = logger.parent if logger.propagate else None
+
+    assert len(handlers) == 1

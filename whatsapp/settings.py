@@ -313,4 +313,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
+    # Django's own console handler would print every django.* line a second time beside root's.
+    "loggers": {"django": {"handlers": [], "level": "INFO"}},
 }
