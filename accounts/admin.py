@@ -114,12 +114,17 @@ class UserAdmin(BaseUserAdmin):
 
     # Deleting a user erases the account instead of removing the row, so the conversations
     # other people had with them stay whole (docs/reliability.md, "Deleting an account").
+    # It is audited as a moderation action.
     def delete_model(self, request, obj):
-        services.erase_user(request.user, user=obj)
+        from moderation.actions import delete_from_admin
+
+        delete_from_admin(request.user, user=obj)
 
     def delete_queryset(self, request, queryset):
+        from moderation.actions import delete_from_admin
+
         for user in queryset:
-            services.erase_user(request.user, user=user)
+            delete_from_admin(request.user, user=user)
 
     def get_deleted_objects(self, objs, request):
         """The confirmation lists the accounts only: nothing cascades, their messages stay."""

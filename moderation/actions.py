@@ -32,6 +32,10 @@ def suspend_from_admin(actor, *, user):
     )
 
 
+def delete_from_admin(actor, *, user):
+    return services.delete_account(actor, user=user, reason="Deleted in the Users admin.")
+
+
 def reinstate_from_admin(actor, *, user):
     return services.reinstate_user(
         actor, user=user, reason="Reactivated with the Users admin action."

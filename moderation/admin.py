@@ -118,15 +118,8 @@ def _media_html(rows) -> str:
     return mark_safe(" ".join(parts))  # noqa: S308 - every part went through format_html
 
 
-class ReportSnapshotInline(admin.TabularInline):
-    model = ReportSnapshot
-    extra = 0
-    max_num = 0
-    can_delete = False
-    verbose_name = "copied message"
-    verbose_name_plural = "snapshot (copied when reported)"
-    fields = ["sent_at", "sender_label", "kind", "original_id", "text", "attachments"]
-    readonly_fields = fields
+class ReadOnlyAdminMixin:
+    """Shown in the admin, never added, changed or deleted there (evidence and history)."""
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -136,6 +129,17 @@ class ReportSnapshotInline(admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReportSnapshotInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = ReportSnapshot
+    extra = 0
+    max_num = 0
+    can_delete = False
+    verbose_name = "copied message"
+    verbose_name_plural = "snapshot (copied when reported)"
+    fields = ["sent_at", "sender_label", "kind", "original_id", "text", "attachments"]
+    readonly_fields = fields
 
     @admin.display(description="content")
     def text(self, snapshot: ReportSnapshot):
@@ -635,7 +639,7 @@ class GroupBanAdmin(admin.ModelAdmin):
     actions = ["lift_bans"]
 
     def has_add_permission(self, request):
-        return request.user.has_perm("moderation.ban_from_group")
+        return self.has_ban_from_group_permission(request)
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -679,7 +683,7 @@ class GroupBanAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(admin.ModelAdmin):
+class AuditLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only for everyone, superusers included."""
 
     list_display = [
@@ -709,15 +713,6 @@ class AuditLogAdmin(admin.ModelAdmin):
         "details",
     ]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="report")
     def report_link(self, entry: AuditLog):

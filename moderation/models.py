@@ -217,6 +217,7 @@ class AuditLog(models.Model):
         REINSTATE_USER = "reinstate_user", "Reinstated a user"
         BAN_FROM_GROUP = "ban_from_group", "Banned a user from a group"
         LIFT_GROUP_BAN = "lift_group_ban", "Lifted a group ban"
+        DELETE_ACCOUNT = "delete_account", "Deleted an account"
 
     id = models.BigAutoField(primary_key=True, db_column="audit_log_id")
     actor = models.ForeignKey(

@@ -447,6 +447,16 @@ def reinstate_user(actor: User, *, user: User, reason: str) -> User:
     return user
 
 
+def delete_account(actor: User, *, user: User, reason: str) -> User:
+    """``accounts.services.erase_user``, written to the audit log under the erased name."""
+    with transaction.atomic():
+        account_services.erase_user(actor, user=user)
+        _audit(
+            actor, AuditLog.Action.DELETE_ACCOUNT, target_kind="user", target=user, reason=reason
+        )
+    return user
+
+
 # --- staff: group bans ----------------------------------------------------------------------
 
 

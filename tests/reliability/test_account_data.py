@@ -13,6 +13,7 @@ from chats import services as chat_services
 from chats.models import Message
 from groups import services as group_services
 from groups.models import GroupMember, GroupMessage
+from moderation.models import AuditLog
 from stories import services as story_services
 from stories.models import Story
 from tests.conftest import token_client
@@ -152,7 +153,7 @@ def test_deactivating_from_the_admin_keeps_everyones_conversations(
 
 
 def test_deleting_from_the_admin_erases_the_account_but_not_the_conversations(
-    admin_client, alice, bob, carol, history, django_capture_on_commit_callbacks
+    admin_client, staff, alice, bob, carol, history, django_capture_on_commit_callbacks
 ):
     before = bobs_view(bob, alice, history["group"])
     picture_owner = account_services.update_profile(alice, picture=png_upload())
@@ -184,6 +185,10 @@ def test_deleting_from_the_admin_erases_the_account_but_not_the_conversations(
     assert list(
         GroupMember.objects.filter(group=history["group"]).values_list("user_id", "is_admin")
     ) == [(bob.id, True)]
+    # Staff see it in the audit log, under the name she has now.
+    audit = AuditLog.objects.get()
+    assert (audit.action, audit.actor, audit.target_id) == ("delete_account", staff, alice.id)
+    assert audit.target_label == f"Deleted account (deleted-{alice.id})"
     # Her number is free again, and her old credentials open nothing.
     assert token_client(bob).get(f"/api/v1/users/{alice.id}/").status_code == 404
     assert (
@@ -202,6 +207,7 @@ def test_the_delete_action_erases_each_selected_account(admin_client, alice, bob
     assert User.objects.get(id=alice.id).name == "Deleted account"
     assert User.objects.get(id=bob.id).is_active
     assert Message.objects.filter(sender=alice).count() == 1
+    assert AuditLog.objects.filter(action="delete_account", target_id=alice.id).count() == 1
 
 
 def test_staff_cannot_delete_their_own_account(admin_client, staff):
