@@ -205,6 +205,14 @@
     }
   }
 
+  // Others' updates can be reported (templates/moderation/report.html), as messages can.
+  function renderReportLink(story) {
+    const link = el("story-report");
+    link.hidden = story.user_id === me;
+    const params = new URLSearchParams({ kind: "story", id: story.story_id, next: location.pathname });
+    link.href = link.pathname + "?" + params.toString();
+  }
+
   function renderOwnerTools(story) {
     const tools = el("story-owner-tools");
     tools.hidden = story.user_id !== me;
@@ -228,6 +236,7 @@
     el("story-prev").disabled = index === 0;
     renderContent(story);
     renderOwnerTools(story);
+    renderReportLink(story);
     dialog.dataset.storyId = story.story_id;
     markViewed(story);
     timer = requestAnimationFrame(tick);
