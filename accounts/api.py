@@ -9,7 +9,12 @@ from django.db.models import QuerySet
 from django.http import FileResponse, HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import generics, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -32,10 +37,9 @@ from accounts.serializers import (
     TokenSerializer,
 )
 from accounts.throttling import LoginRateThrottle, RegisterRateThrottle
-from whatsapp.api import AnyAcceptNegotiation
+from whatsapp.api import ERROR, AnyAcceptNegotiation, validated_input
 from whatsapp.errors import NotFound
 
-ERROR = OpenApiResponse(description="Field errors, or `detail` and `code`.")
 THROTTLED = OpenApiResponse(description="Too many attempts; see the Retry-After header.")
 
 
@@ -54,9 +58,8 @@ class RegisterView(APIView):
         "a 400 on `phone_number`. Throttled per client address (scope `register`).",
     )
     def post(self, request):
-        form = RegisterSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        user = services.register_user(**form.validated_data)
+        data = validated_input(request, RegisterSerializer)
+        user = services.register_user(**data)
         body = ProfileSerializer(user, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)
 
@@ -76,10 +79,9 @@ class TokenView(APIView):
         "`invalid_credentials`; repeated failures from one address are throttled (scope `login`).",
     )
     def post(self, request):
-        form = CredentialsSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
+        data = validated_input(request, CredentialsSerializer)
         try:
-            user = services.authenticate_user(**form.validated_data, request=request)
+            user = services.authenticate_user(**data, request=request)
         except InvalidCredentials:
             LoginRateThrottle().record_failure(request)
             raise
@@ -107,9 +109,7 @@ class MeView(APIView):
         "stored resized without metadata, and served by their `profile_picture` URL.",
     )
     def patch(self, request):
-        form = ProfileUpdateSerializer(data=request.data, partial=True)
-        form.is_valid(raise_exception=True)
-        data = form.validated_data
+        data = validated_input(request, ProfileUpdateSerializer, partial=True)
         picture = data.get("profile_picture")
         user = services.update_profile(
             request.user,
@@ -177,15 +177,12 @@ class UserDetailView(generics.RetrieveAPIView):
         return selectors.visible_user(self.request.user, self.kwargs["user_id"])
 
 
+@extend_schema_view(get=extend_schema(tags=["contacts"], summary="My contacts, by name"))
 class ContactListView(generics.ListAPIView):
     serializer_class = ContactSerializer
 
     def get_queryset(self) -> QuerySet[Contact]:
         return selectors.contacts_of(self.request.user)
-
-    @extend_schema(tags=["contacts"], summary="My contacts, by name")
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
 
     @extend_schema(
         tags=["contacts"],
@@ -196,9 +193,7 @@ class ContactListView(generics.ListAPIView):
         "someone twice, or a number nobody uses is a 400.",
     )
     def post(self, request):
-        form = ContactCreateSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        data = form.validated_data
+        data = validated_input(request, ContactCreateSerializer)
         if "phone_number" in data:
             contact = services.add_contact_by_phone_number(
                 request.user, phone_number=data["phone_number"]
@@ -234,15 +229,12 @@ class ContactDetailView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@extend_schema_view(get=extend_schema(tags=["blocks"], summary="Users I blocked, newest first"))
 class BlockListView(generics.ListAPIView):
     serializer_class = BlockSerializer
 
     def get_queryset(self) -> QuerySet[Block]:
         return selectors.blocks_by(self.request.user)
-
-    @extend_schema(tags=["blocks"], summary="Users I blocked, newest first")
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
 
     @extend_schema(
         tags=["blocks"],
@@ -253,9 +245,8 @@ class BlockListView(generics.ListAPIView):
         "stories, status or presence. Blocking someone again changes nothing.",
     )
     def post(self, request):
-        form = BlockCreateSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        blocked = User.objects.filter(id=form.validated_data["user_id"]).first()
+        data = validated_input(request, BlockCreateSerializer)
+        blocked = User.objects.filter(id=data["user_id"]).first()
         if blocked is None:
             raise InvalidContact("No such user.", field="user_id")
         block = services.block_user(request.user, blocked=blocked)

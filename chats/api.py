@@ -18,7 +18,7 @@ from chats.serializers import (
     ReadSerializer,
     message_json,
 )
-from whatsapp.api import ERROR, SEND_THROTTLED, paginated_response, sent_response
+from whatsapp.api import ERROR, SEND_THROTTLED, paginated_response, sent_response, validated_input
 from whatsapp.pagination import NewestFirstCursorPagination
 from whatsapp.ratelimit import SendRateThrottle
 
@@ -110,9 +110,7 @@ class MessageListView(APIView):
         },
     )
     def post(self, request):
-        form = MessageCreateSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        data = form.validated_data
+        data = validated_input(request, MessageCreateSerializer)
         receiver = selectors.message_receiver(request.user, data["receiver_id"])
         message = services.send_message(
             request.user,
@@ -143,9 +141,8 @@ class MessageForwardView(APIView):
     )
     def post(self, request, message_id: int):
         message = selectors.visible_message(request.user, message_id)
-        form = ForwardSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        receivers = selectors.message_receivers(request.user, form.validated_data["receiver_ids"])
+        data = validated_input(request, ForwardSerializer)
+        receivers = selectors.message_receivers(request.user, data["receiver_ids"])
         copies = services.forward_message(request.user, message=message, receivers=receivers)
         return Response(MessageSerializer(copies, many=True).data, status=status.HTTP_201_CREATED)
 
@@ -160,9 +157,8 @@ class MessageReadView(APIView):
         responses={200: ReadResultSerializer, 400: ERROR, 404: NOT_FOUND},
     )
     def post(self, request):
-        form = ReadSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        peer = selectors.chat_peer(request.user, form.validated_data["with"])
+        data = validated_input(request, ReadSerializer)
+        peer = selectors.chat_peer(request.user, data["with"])
         changed = services.mark_chat_read(request.user, peer=peer)
         body = {"read_count": len(changed), "message_ids": [m.id for m in changed]}
         return Response(ReadResultSerializer(body).data)

@@ -22,7 +22,7 @@ from communities.serializers import (
     CommunityUpdateSerializer,
 )
 from groups.selectors import group_for_member
-from whatsapp.api import ERROR, paginated_response
+from whatsapp.api import ERROR, paginated_response, validated_input
 from whatsapp.pagination import NewestFirstCursorPagination
 
 NOT_FOUND = OpenApiResponse(
@@ -58,9 +58,7 @@ class CommunityListView(APIView):
         responses={201: CommunitySerializer, 400: ERROR},
     )
     def post(self, request):
-        form = CommunityCreateSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        data = form.validated_data
+        data = validated_input(request, CommunityCreateSerializer)
         community = services.create_community(
             request.user, name=data["community_name"], description=data["description"]
         )
@@ -85,9 +83,7 @@ class CommunityDetailView(APIView):
     )
     def patch(self, request, community_id: int):
         community = selectors.community_for_member(request.user, community_id)
-        form = CommunityUpdateSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        data = form.validated_data
+        data = validated_input(request, CommunityUpdateSerializer)
         services.update_community(
             request.user,
             community=community,
@@ -135,9 +131,8 @@ class CommunityGroupListView(APIView):
     )
     def post(self, request, community_id: int):
         community = selectors.community_for_member(request.user, community_id)
-        form = CommunityGroupCreateSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        group = group_for_member(request.user, form.validated_data["group_id"])
+        data = validated_input(request, CommunityGroupCreateSerializer)
+        group = group_for_member(request.user, data["group_id"])
         services.add_community_group(request.user, community=community, group=group)
         link = selectors.community_group(request.user, community, group.id)
         return Response(CommunityGroupSerializer(link).data, status=status.HTTP_201_CREATED)
@@ -187,9 +182,7 @@ class AnnouncementListView(APIView):
     )
     def post(self, request, community_id: int):
         community = selectors.community_for_member(request.user, community_id)
-        form = AnnouncementCreateSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        data = form.validated_data
+        data = validated_input(request, AnnouncementCreateSerializer)
         announcement = services.post_announcement(
             request.user, community=community, content=data["content"], files=data["files"]
         )

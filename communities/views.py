@@ -12,7 +12,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from communities import selectors, services
 from communities.forms import AnnouncementForm, CommunityForm, CommunityGroupForm
 from groups.selectors import group_for_member
-from whatsapp.errors import DomainError
 from whatsapp.views import or_404, run_action, submit_form
 
 # How many announcements the page shows (the API pages through all of them).
@@ -113,13 +112,14 @@ def update(request, community_id: int):
 @require_POST
 def delete(request, community_id: int):
     community = _community_or_404(request.user, community_id)
-    try:
-        services.delete_community(request.user, community=community)
-    except DomainError as exc:
-        messages.error(request, exc.detail)
-        return redirect("communities:detail", community_id=community_id)
-    messages.success(request, "Community deleted.")
-    return redirect("communities:list")
+    deleted = run_action(
+        request,
+        lambda: services.delete_community(request.user, community=community),
+        "Community deleted.",
+    )
+    if deleted:
+        return redirect("communities:list")
+    return redirect("communities:detail", community_id=community_id)
 
 
 @login_required

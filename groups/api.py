@@ -24,7 +24,7 @@ from groups.serializers import (
     GroupUpdateSerializer,
     ReceiptSerializer,
 )
-from whatsapp.api import ERROR, SEND_THROTTLED, paginated_response, sent_response
+from whatsapp.api import ERROR, SEND_THROTTLED, paginated_response, sent_response, validated_input
 from whatsapp.errors import NotFound
 from whatsapp.pagination import NewestFirstCursorPagination
 from whatsapp.ratelimit import SendRateThrottle
@@ -67,9 +67,7 @@ class GroupListView(APIView):
         responses={201: GroupSerializer, 400: ERROR, 403: ERROR, 404: ERROR},
     )
     def post(self, request):
-        form = GroupCreateSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        data = form.validated_data
+        data = validated_input(request, GroupCreateSerializer)
         members = selectors.users_by_ids(data["member_ids"], field="member_ids")
         group = services.create_group(request.user, name=data["group_name"], members=members)
         return Response(_group_json(request, group), status=status.HTTP_201_CREATED)
@@ -94,9 +92,8 @@ class GroupDetailView(APIView):
     )
     def patch(self, request, group_id: int):
         group = selectors.group_for_member(request.user, group_id)
-        form = GroupUpdateSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        services.rename_group(request.user, group=group, name=form.validated_data["group_name"])
+        data = validated_input(request, GroupUpdateSerializer)
+        services.rename_group(request.user, group=group, name=data["group_name"])
         return Response(_group_json(request, group))
 
     @extend_schema(
@@ -140,9 +137,8 @@ class GroupMemberListView(APIView):
     )
     def post(self, request, group_id: int):
         group = selectors.group_for_member(request.user, group_id)
-        form = GroupMemberCreateSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        member = selectors.users_by_ids([form.validated_data["user_id"]], field="user_id")[0]
+        data = validated_input(request, GroupMemberCreateSerializer)
+        member = selectors.users_by_ids([data["user_id"]], field="user_id")[0]
         membership = services.add_group_member(request.user, group=group, member=member)
         body = GroupMemberSerializer(membership, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)
@@ -165,13 +161,12 @@ class GroupMemberDetailView(APIView):
     )
     def patch(self, request, group_id: int, user_id: int):
         group, membership = self._target(request, group_id, user_id)
-        form = GroupMemberUpdateSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
+        data = validated_input(request, GroupMemberUpdateSerializer)
         membership = services.set_group_admin(
             request.user,
             group=group,
             member=membership.user,
-            is_admin=form.validated_data["is_admin"],
+            is_admin=data["is_admin"],
         )
         return Response(GroupMemberSerializer(membership, context={"request": request}).data)
 
@@ -231,9 +226,7 @@ class GroupMessageListView(APIView):
     )
     def post(self, request, group_id: int):
         group = selectors.group_for_member(request.user, group_id)
-        form = GroupMessageCreateSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        data = form.validated_data
+        data = validated_input(request, GroupMessageCreateSerializer)
         message = services.send_group_message(
             request.user,
             group=group,
@@ -263,9 +256,8 @@ class GroupMessageForwardView(APIView):
     )
     def post(self, request, group_id: int, group_message_id: int):
         message = selectors.visible_group_message(request.user, group_id, group_message_id)
-        form = GroupForwardSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        target_ids = set(form.validated_data["group_ids"])
+        data = validated_input(request, GroupForwardSerializer)
+        target_ids = set(data["group_ids"])
         targets = list(selectors.groups_for(request.user).filter(id__in=target_ids))
         if len(targets) != len(target_ids):
             raise NotFound("No such group.", field="group_ids")

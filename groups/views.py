@@ -131,13 +131,12 @@ def rename(request, group_id: int):
 @require_POST
 def delete(request, group_id: int):
     group = _group_or_404(request.user, group_id)
-    try:
-        services.delete_group(request.user, group=group)
-    except DomainError as exc:
-        messages.error(request, exc.detail)
-        return redirect("groups:detail", group_id=group_id)
-    messages.success(request, "Group deleted.")
-    return redirect("chats:home")
+    deleted = run_action(
+        request, lambda: services.delete_group(request.user, group=group), "Group deleted."
+    )
+    if deleted:
+        return redirect("chats:home")
+    return redirect("groups:detail", group_id=group_id)
 
 
 @login_required

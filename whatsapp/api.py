@@ -83,6 +83,14 @@ def paginated_response(
     return paginator.get_paginated_response(serializer_class(page, many=True, **extra).data)
 
 
+def validated_input(request, serializer_class: type, **kwargs: Any) -> dict[str, Any]:
+    """The request body checked by ``serializer_class`` (an input serializer): its validated
+    data; invalid input is a 400 with the field errors."""
+    form = serializer_class(data=request.data, **kwargs)
+    form.is_valid(raise_exception=True)
+    return form.validated_data
+
+
 def sent_response(serializer_class: type, message) -> Response:
     """201 with a sent message; a retried send (same ``client_id``) is flagged in a header."""
     headers = {"Idempotent-Replayed": "true"} if message.replayed else {}

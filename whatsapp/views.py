@@ -86,10 +86,11 @@ def post_composer(request: HttpRequest, form: forms.Form, send: Callable[..., An
     return submit_form(request, form, action)
 
 
-def run_action(request: HttpRequest, action: Callable[[], Any], success: str | None = None) -> None:
+def run_action(request: HttpRequest, action: Callable[[], Any], success: str | None = None) -> bool:
     """Run one service call of a page's button; a refusal becomes an error message.
 
     What the user may not see is a 404 page; on success, ``success`` (if any) is shown.
+    Returns whether the action was done.
     """
     try:
         action()
@@ -97,6 +98,7 @@ def run_action(request: HttpRequest, action: Callable[[], Any], success: str | N
         raise Http404(exc.detail) from exc
     except DomainError as exc:
         messages.error(request, exc.detail)
-    else:
-        if success:
-            messages.success(request, success)
+        return False
+    if success:
+        messages.success(request, success)
+    return True

@@ -265,6 +265,26 @@ def users_and_servers(make_user, alice, bob, carol):
     return dave
 
 
+def stream_through(disrupt, a, b, c, d) -> dict:
+    """Connect the clients of alice, bob, carol and dave and stream alice-bob, carol-bob,
+    bob-alice and dave-alice, calling ``disrupt`` a third of the way in; return the figures of
+    the exactly-once check. The clients stop in any case."""
+    clients = [a, b, c, d]
+    streams = [(a, b, "alice-bob"), (c, b, "carol-bob"), (b, a, "bob-alice"), (d, a, "dave-alice")]
+    for client in clients:
+        client.start()
+    for client in clients:
+        assert _wait_connected(client)
+
+    try:
+        stream(streams, disrupt_at=MESSAGES_PER_STREAM // 3, disrupt=disrupt)
+        settle(clients, streams)
+        return check_exactly_once_in_order(clients, streams)
+    finally:
+        for client in clients:
+            client.stop()
+
+
 @needs_postgresql
 @needs_redis
 def test_no_message_is_lost_or_doubled_when_a_server_is_killed_mid_stream(
@@ -274,25 +294,14 @@ def test_no_message_is_lost_or_doubled_when_a_server_is_killed_mid_stream(
     doomed_url, survivor_url = start_server(UNLIMITED), start_server(UNLIMITED)
     doomed = start_server.servers[0]
     # Alice and Bob start on the server that dies; Carol and Dave on the other one.
+    # So the streams run within one process and across processes (Carol on the survivor to
+    # Bob on the doomed), both ways.
     a = Client(alice, [doomed_url, survivor_url])
     b = Client(bob, [doomed_url, survivor_url])
     c = Client(carol, [survivor_url, doomed_url])
     d = Client(dave, [survivor_url, doomed_url])
-    clients = [a, b, c, d]
-    # Same process, across processes (Carol on the survivor to Bob on the doomed), both ways.
-    streams = [(a, b, "alice-bob"), (c, b, "carol-bob"), (b, a, "bob-alice"), (d, a, "dave-alice")]
-    for client in clients:
-        client.start()
-    for client in clients:
-        assert _wait_connected(client)
 
-    try:
-        stream(streams, disrupt_at=MESSAGES_PER_STREAM // 3, disrupt=doomed.kill)
-        settle(clients, streams)
-        figures = check_exactly_once_in_order(clients, streams)
-    finally:
-        for client in clients:
-            client.stop()
+    figures = stream_through(doomed.kill, a, b, c, d)
 
     assert doomed.process.returncode == -signal.SIGKILL
     assert a.reconnects >= 1 and b.reconnects >= 1
@@ -375,24 +384,12 @@ def test_no_message_is_lost_or_doubled_when_redis_restarts_mid_stream(
     b = Client(bob, [second, first])
     c = Client(carol, [first, second])
     d = Client(dave, [second, first])
-    clients = [a, b, c, d]
-    streams = [(a, b, "alice-bob"), (c, b, "carol-bob"), (b, a, "bob-alice"), (d, a, "dave-alice")]
-    for client in clients:
-        client.start()
-    for client in clients:
-        assert _wait_connected(client)
 
-    try:
-        stream(streams, disrupt_at=MESSAGES_PER_STREAM // 3, disrupt=own_redis.restart)
-        settle(clients, streams)
-        figures = check_exactly_once_in_order(clients, streams)
-    finally:
-        for client in clients:
-            client.stop()
+    figures = stream_through(own_redis.restart, a, b, c, d)
 
     # Both servers lived through it and answer again.
     assert all(server.process.poll() is None for server in start_server.servers)
-    assert sum(c.reconnects for c in clients) >= 1
+    assert sum(client.reconnects for client in (a, b, c, d)) >= 1
     record_property("figures", figures)
     print(f"\nRedis restart mid-stream: {figures}")
 

@@ -6,6 +6,7 @@ from communities import services
 from tests.groups.conftest import (  # noqa: F401  (shared fixtures)
     _fast_password_hashing,
     alice_contacts,
+    clients,
     group,
     make_member,
     pushes,

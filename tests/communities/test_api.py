@@ -6,23 +6,12 @@ from django.urls import reverse
 from communities import services
 from communities.models import Community, CommunityAnnouncement
 from groups import services as group_services
-from tests.conftest import token_client
 
 
 @pytest.fixture
 def ex_member(group, alice, carol):
     group_services.remove_group_member(alice, group=group, member=carol)
     return carol
-
-
-@pytest.fixture
-def clients(community, alice, bob, ex_member, mallory):
-    return {
-        "admin": token_client(alice),
-        "member": token_client(bob),
-        "ex_member": token_client(ex_member),
-        "stranger": token_client(mallory),
-    }
 
 
 def url(name, *args):

@@ -83,3 +83,15 @@ def test_admin_changelists_load(client, staff, community, alice):
         client.get(reverse("admin:communities_community_change", args=[community.id])).status_code
         == 200
     )
+
+
+def test_deleting_a_community_in_the_browser_is_for_admins(client, community, alice, bob):
+    client.force_login(bob)
+    refused = client.post(reverse("communities:delete", args=[community.id]), follow=True)
+    client.force_login(alice)
+    deleted = client.post(reverse("communities:delete", args=[community.id]))
+
+    assert refused.redirect_chain == [(reverse("communities:detail", args=[community.id]), 302)]
+    assert "Only community admins can do this." in refused.content.decode()
+    assert deleted.url == reverse("communities:list")
+    assert not Community.objects.filter(pk=community.pk).exists()

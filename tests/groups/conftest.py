@@ -4,6 +4,7 @@ import pytest
 
 from accounts import services as account_services
 from groups import services
+from tests.conftest import token_client
 
 
 @pytest.fixture(autouse=True)
@@ -43,6 +44,18 @@ def alice_contacts(alice, bob, carol):
 def group(alice, bob, carol, alice_contacts):
     """ "Trip": alice is the admin; bob and carol are members."""
     return services.create_group(alice, name="Trip", members=[bob, carol])
+
+
+@pytest.fixture
+def clients(alice, bob, ex_member, mallory):
+    """Token clients of the permission matrices, by role: the admin (alice), a member (bob),
+    the test module's ``ex_member`` and a stranger (mallory)."""
+    return {
+        "admin": token_client(alice),
+        "member": token_client(bob),
+        "ex_member": token_client(ex_member),
+        "stranger": token_client(mallory),
+    }
 
 
 @pytest.fixture

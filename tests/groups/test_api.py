@@ -20,16 +20,6 @@ def ex_member(group, alice, make_member):
     return dave
 
 
-@pytest.fixture
-def clients(alice, bob, ex_member, mallory):
-    return {
-        "admin": token_client(alice),
-        "member": token_client(bob),
-        "ex_member": token_client(ex_member),
-        "stranger": token_client(mallory),
-    }
-
-
 def url(name, *args):
     return reverse(f"groups_api:{name}", args=args)
 
@@ -362,7 +352,7 @@ def test_history_query_count_is_flat(alice, make_group, django_assert_num_querie
             services.send_group_message(alice, group=group, content=str(index))
     small_reader, large_reader = token_client(small_members[0]), token_client(large_members[0])
 
-    with django_assert_num_queries(10) as small_queries:
+    with django_assert_num_queries(11) as small_queries:
         small_reader.get(url("message_list", small.id))
     with django_assert_num_queries(len(small_queries.captured_queries)):
         response = large_reader.get(url("message_list", large.id))

@@ -149,6 +149,14 @@ def test_leaving_and_deleting(client, group, alice, bob):
     assert not Group.objects.filter(pk=group.pk).exists()
 
 
+def test_a_member_cannot_delete_the_group(bob_web, group):
+    response = bob_web.post(reverse("groups:delete", args=[group.id]), follow=True)
+
+    assert response.redirect_chain == [(reverse("groups:detail", args=[group.id]), 302)]
+    assert "Only group admins can do this." in response.content.decode()
+    assert Group.objects.filter(pk=group.pk).exists()
+
+
 def test_forwarding_between_groups_in_the_browser(alice_web, group, alice, bob):
     other = services.create_group(alice, name="Work", members=[bob])
     message = services.send_group_message(bob, group=group, content="Pass it on")
