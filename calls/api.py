@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from calls import selectors, services
 from calls.serializers import CallSerializer, StartCallSerializer
+from whatsapp.api import validated_input
 
 
 class CallLogPagination(CursorPagination):
@@ -47,12 +48,9 @@ class CallListView(generics.GenericAPIView):
         },
     )
     def post(self, request: Request) -> Response:
-        data = StartCallSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = validated_input(request, StartCallSerializer)
         call = services.start_call(
-            request.user,
-            receiver=data.validated_data["receiver_id"],
-            call_type=data.validated_data["call_type"],
+            request.user, receiver=data["receiver_id"], call_type=data["call_type"]
         )
         return Response(CallSerializer(call).data, status=status.HTTP_201_CREATED)
 

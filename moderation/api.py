@@ -8,6 +8,7 @@ from rest_framework.response import Response
 
 from moderation import selectors, services
 from moderation.serializers import ReportCreateSerializer, ReportSerializer
+from whatsapp.api import validated_input
 
 
 class ReportListView(generics.GenericAPIView):
@@ -46,7 +47,7 @@ class ReportListView(generics.GenericAPIView):
         },
     )
     def post(self, request: Request) -> Response:
-        form = ReportCreateSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        report = services.create_report(request.user, **form.validated_data)
+        report = services.create_report(
+            request.user, **validated_input(request, ReportCreateSerializer)
+        )
         return Response(ReportSerializer(report).data, status=status.HTTP_201_CREATED)

@@ -14,7 +14,7 @@ from chats.media_api import (
 )
 from stories import selectors, services
 from stories.serializers import StoryCreateSerializer, StorySerializer, StoryViewSerializer
-from whatsapp.api import AnyAcceptNegotiation
+from whatsapp.api import AnyAcceptNegotiation, validated_input
 
 NOT_FOUND = OpenApiResponse(description="No such active story, or not visible to the caller.")
 ERROR = OpenApiResponse(description="Field errors, or `detail` and `code`.")
@@ -56,9 +56,7 @@ class StoryListView(generics.ListAPIView):
         "`file` (image or video, checked by its bytes). expires_at = created_at + 24 h.",
     )
     def post(self, request):
-        form = StoryCreateSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        story = services.post_story(request.user, **form.validated_data)
+        story = services.post_story(request.user, **validated_input(request, StoryCreateSerializer))
         story = selectors.with_view_counts(selectors.visible_stories(request.user)).get(id=story.id)
         body = StorySerializer(story, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)
