@@ -87,7 +87,9 @@ class Client:
                 self.socket.close()
         self.thread.join(timeout=10)
 
-    def _open(self):
+    @contextlib.contextmanager
+    def _connection(self):
+        """The first server that accepts and says ``ready`` (closed on leaving), or None."""
         for base in self.servers:
             try:
                 socket = connect(
@@ -100,43 +102,48 @@ class Client:
             except Exception as exc:  # refused, reset, a 500 while Redis is down, a timeout ...
                 self.connect_failures.append(repr(exc))
                 continue
-            try:
-                ready = json.loads(socket.recv(timeout=5))
-            except Exception as exc:
-                self.connect_failures.append(repr(exc))
-                continue
-            if ready.get("type") == "ready":
-                return socket
-        return None
+            with socket:
+                try:
+                    ready = json.loads(socket.recv(timeout=5))
+                except Exception as exc:
+                    self.connect_failures.append(repr(exc))
+                    continue
+                if ready.get("type") == "ready":
+                    yield socket
+                    return
+        yield None
 
     def _run(self) -> None:
         first = True
         while not self.stopping:
-            socket = self._open()
-            if socket is None:
-                time.sleep(0.2)  # every server refused (e.g. Redis is down): back off, retry
-                continue
-            with self.lock:
-                self.socket = socket
-                if not first:
-                    self.reconnects += 1
+            with self._connection() as socket:
+                if socket is None:
+                    time.sleep(0.2)  # every server refused (e.g. Redis is down): back off, retry
+                    continue
+                self._session(socket, reconnect=not first)
                 first = False
-                # As socket.js: catch up from the newest id seen, then resend what was not acked.
-                self._send({"type": "sync", "after_message_id": self.watermark})
-                for frame in list(self.outbox.values()):
-                    self._send(frame)
-            try:
-                while not self.stopping:
-                    try:
-                        raw = socket.recv(timeout=0.05)
-                    except TimeoutError:
-                        self.tick()
-                        continue
-                    self._handle(json.loads(raw))
-            except ConnectionClosed:
-                pass
-            with self.lock:
-                self.socket = None
+
+    def _session(self, socket, *, reconnect: bool) -> None:
+        with self.lock:
+            self.socket = socket
+            if reconnect:
+                self.reconnects += 1
+            # As socket.js: catch up from the newest id seen, then resend what was not acked.
+            self._send({"type": "sync", "after_message_id": self.watermark})
+            for frame in list(self.outbox.values()):
+                self._send(frame)
+        try:
+            while not self.stopping:
+                try:
+                    raw = socket.recv(timeout=0.05)
+                except TimeoutError:
+                    self.tick()
+                    continue
+                self._handle(json.loads(raw))
+        except ConnectionClosed:
+            pass
+        with self.lock:
+            self.socket = None
 
     def _send(self, frame: dict) -> None:
         with contextlib.suppress(ConnectionClosed, OSError, AttributeError):
