@@ -279,6 +279,17 @@
     });
   }
 
+  // Every composer (chats, groups, announcements) names the files that go with the next send
+  // beside its paperclip (templates/chats/_composer.html).
+  document.addEventListener("change", function (event) {
+    const files = event.target;
+    const chosen = files.matches && files.matches(".composer-files") &&
+      files.parentElement.querySelector(".composer-files-chosen");
+    if (!chosen) { return; }
+    chosen.textContent = Array.from(files.files).map(function (file) { return file.name; }).join(", ");
+    chosen.title = chosen.textContent;
+  });
+
   window.Conversation = {
     el: el,
     pad: pad,

@@ -5,6 +5,9 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts import services
 from accounts.models import Block, Contact, User
+from chats import selectors as chat_selectors
+from chats.models import Message
+from groups.models import GroupMessage
 from tests.accounts.conftest import image_bytes, upload
 
 
@@ -156,6 +159,7 @@ def test_non_staff_cannot_open_the_admin(client, alice):
 def test_seed_demo_creates_mutual_contacts_and_is_idempotent(db, capsys):
     call_command("seed_demo")
     call_command("seed_demo")
+    call_command("seed_demo")
 
     users = User.objects.filter(phone_number__in=["+14155550101", "+14155550102", "+14155550103"])
     assert sorted(users.values_list("name", flat=True)) == ["Alice", "Bob", "Carol"]
@@ -164,3 +168,8 @@ def test_seed_demo_creates_mutual_contacts_and_is_idempotent(db, capsys):
     output = capsys.readouterr().out
     assert "+14155550101" in output and "demo-password-123" in output
     assert not Block.objects.exists()
+    # Something to read on the first log-in, made once.
+    alice = users.get(name="Alice")
+    rows = chat_selectors.chats_for(alice)[:10]
+    assert [(row.group or row.peer).name for row in rows] == ["Weekend plans", "Bob"]
+    assert Message.objects.count() == 3 and GroupMessage.objects.count() == 1

@@ -33,6 +33,7 @@ def test_image_sent_in_a_chat_appears_as_a_thumbnail_on_the_other_side_live(
     alice_page.get_by_label("Attach").set_input_files(
         {"name": "holiday.png", "mimeType": "image/png", "buffer": png()}
     )
+    expect(alice_page.locator(".composer-attach")).to_contain_text("holiday.png")
     alice_page.get_by_label("Type a message").fill("Look at this")
     alice_page.get_by_role("button", name="Send").click()
 

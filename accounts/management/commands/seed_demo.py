@@ -1,4 +1,5 @@
-"""Create the demo users (idempotent) and make them mutual contacts."""
+"""Create the demo users (idempotent), make them mutual contacts, and give them something to
+read: a 1:1 chat and a group, created once."""
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -7,6 +8,13 @@ from accounts import services
 from accounts.models import Contact, User
 
 DEMO_PASSWORD = "demo-password-123"  # noqa: S105 - printed on purpose: demo accounts
+# (whether Alice sends it, to Bob; else Bob to Alice), content
+DEMO_CHAT = [
+    (False, "Hi Alice! Are we still on for lunch?"),
+    (True, "Yes! 12:30 at the usual place."),
+    (False, "Great, see you there!"),
+]
+DEMO_GROUP = "Weekend plans"
 DEMO_USERS = [
     ("Alice", "+14155550101"),
     ("Bob", "+14155550102"),
@@ -15,7 +23,10 @@ DEMO_USERS = [
 
 
 class Command(BaseCommand):
-    help = "Create demo users alice, bob and carol (mutual contacts) and print their credentials."
+    help = (
+        "Create demo users alice, bob and carol (mutual contacts, a chat and a group) "
+        "and print their credentials."
+    )
 
     def handle(self, *args, **options):
         with transaction.atomic():
@@ -27,9 +38,25 @@ class Command(BaseCommand):
                         and not Contact.objects.filter(user=user, contact_user=other).exists()
                     ):
                         services.add_contact(user, contact_user=other)
+            self._conversations(*users)
         self.stdout.write("Demo users (log in at /login/ with phone number and password):")
         for user in users:
             self.stdout.write(f"  {user.name:<6} {user.phone_number}  password {DEMO_PASSWORD}")
+
+    def _conversations(self, alice: User, bob: User, carol: User) -> None:
+        """A chat between Alice and Bob and a group of the three, unless they exist already."""
+        from chats import services as chat_services
+        from chats.models import Message
+        from groups import services as group_services
+        from groups.models import Group
+
+        if not Message.objects.filter(sender__in=[alice, bob], receiver__in=[alice, bob]).exists():
+            for alice_sends, content in DEMO_CHAT:
+                sender, receiver = (alice, bob) if alice_sends else (bob, alice)
+                chat_services.send_message(sender, receiver=receiver, content=content)
+        if not Group.objects.filter(name=DEMO_GROUP, created_by=alice).exists():
+            group = group_services.create_group(alice, name=DEMO_GROUP, members=[bob, carol])
+            group_services.send_group_message(carol, group=group, content="Picnic on Saturday?")
 
     def _ensure_user(self, name: str, phone_number: str) -> User:
         user = User.objects.filter(phone_number=phone_number).first()
