@@ -74,8 +74,11 @@ def test_the_conversation_has_the_log_and_the_composer(alice_browser, alice, bob
     assert 'role="log" aria-label="Messages"' in page
     assert '<label for="composer-input" class="visually-hidden">Type a message</label>' in page
     assert 'aria-label="Send"' in page
-    assert '<label for="composer-files" class="visually-hidden">Attach</label>' in page
-    assert 'type="file" id="composer-files" name="files" multiple' in page
+    # The paperclip is the file input's label; its text, for screen readers, is "Attach".
+    assert re.search(
+        r'<label for="composer-files"[^>]*>(?:(?!</label>).)*>Attach</span></label>', page
+    )
+    assert 'type="file" id="composer-files" name="files"' in page
     assert page.index(f'data-message-id="{first.id}"') < page.index(
         f'data-message-id="{second.id}"'
     )

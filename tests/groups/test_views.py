@@ -70,7 +70,7 @@ def test_group_page_has_the_conversation_landmarks(alice_web, group, alice, bob)
     assert 'role="log" aria-label="Messages"' in html
     assert ">Type a message</label>" in html
     assert 'aria-label="Send"' in html
-    assert ">Attach</label>" in html
+    assert ">Attach</span></label>" in html
     assert "Hello from Bob" in html
     assert 'aria-label="Chats"' in html  # the chat list in the side pane
     assert "Group admin" in html
