@@ -1,5 +1,7 @@
 """Reads of accounts data, with the visibility rules applied."""
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
@@ -8,11 +10,16 @@ from accounts.phone import normalize_phone_number
 from whatsapp.errors import NotFound
 
 
-def is_blocked_between(a_id: int, b_id: int) -> bool:
-    """True if either user blocked the other."""
+def blocks_between(a_id: Any, b_id: Any) -> QuerySet[Block]:
+    """The blocks either user made of the other (either id may be an ``OuterRef``)."""
     return Block.objects.filter(
         Q(blocker_id=a_id, blocked_id=b_id) | Q(blocker_id=b_id, blocked_id=a_id)
-    ).exists()
+    )
+
+
+def is_blocked_between(a_id: int, b_id: int) -> bool:
+    """True if either user blocked the other."""
+    return blocks_between(a_id, b_id).exists()
 
 
 def has_blocked(blocker_id: int, blocked_id: int) -> bool:

@@ -4,14 +4,18 @@ Handlers only check the frame's shape and route it to :mod:`chats.services` in a
 (``database_sync_to_async``); nothing here touches the ORM on the event loop.
 """
 
+from __future__ import annotations
+
 import asyncio
 import logging
 import time
+from collections import Counter
 from typing import Any
 
 from chats import selectors, services
 from chats.serializers import message_json
 from groups.services import relay_group_typing
+from whatsapp import ratelimit
 from whatsapp.db import Batch, database_sync_to_async
 from whatsapp.errors import DomainError
 from whatsapp.frames import SYNC_SOURCES, frame, on_connect, on_disconnect, sync_source
@@ -48,6 +52,7 @@ def _ids(data: dict[str, Any], name: str) -> list[int]:
 
 
 def _send(user, receiver_id: int, content: str, client_id: str, channel: str) -> dict[str, Any]:
+    ratelimit.check_send(user.id)
     receiver = selectors.message_receiver(user, receiver_id)
     message = services.send_message(
         user, receiver=receiver, content=content, client_id=client_id, origin_channel=channel
@@ -55,7 +60,7 @@ def _send(user, receiver_id: int, content: str, client_id: str, channel: str) ->
     return message_json(message)
 
 
-@frame("message.send", required=("receiver_id", "content", "client_id"), counts_as_send=True)
+@frame("message.send", required=("receiver_id", "content", "client_id"))
 async def message_send(consumer, data: dict[str, Any]) -> None:
     receiver_id = _int(data, "receiver_id")
     content, client_id = data["content"], data["client_id"]
@@ -159,18 +164,52 @@ def _undelivered(user, after_id: int, limit: int) -> list[tuple[int, dict[str, A
 @on_connect
 async def announce_online(consumer) -> None:
     await database_sync_to_async(services.user_connected)(consumer.user)
-    consumer.presence_heartbeat = asyncio.create_task(_heartbeat(consumer.user))
+    _Heartbeat.for_loop().add(consumer.user.id)
+    consumer.counted_online = True
 
 
-async def _heartbeat(user) -> None:
-    """Keep this socket counted as online while it stays open (see services.refresh_presence)."""
-    refresh = database_sync_to_async(services.refresh_presence)
-    while True:
-        await asyncio.sleep(services.PRESENCE_HEARTBEAT_SECONDS)
-        try:
-            await refresh(user)
-        except Exception:  # a cache hiccup must not end the heartbeat
-            logger.exception("presence heartbeat failed")
+class _Heartbeat:
+    """The open sockets of this server process per user, kept counted as online (see
+    services.refresh_presence) by ONE task per process while it has sockets; a task per socket
+    cost every idle socket its memory and every user a cache round trip a minute.
+    """
+
+    _by_loop: dict[int, _Heartbeat] = {}
+
+    def __init__(self, loop: asyncio.AbstractEventLoop):
+        self.loop = loop
+        self.sockets: Counter[int] = Counter()
+        self.task: asyncio.Task | None = None
+
+    @classmethod
+    def for_loop(cls) -> _Heartbeat:
+        loop = asyncio.get_running_loop()
+        beat = cls._by_loop.get(id(loop))
+        if beat is None or beat.loop is not loop:
+            beat = cls._by_loop[id(loop)] = cls(loop)
+        return beat
+
+    def add(self, user_id: int) -> None:
+        self.sockets[user_id] += 1
+        if self.task is None:
+            self.task = self.loop.create_task(self._run())
+
+    def remove(self, user_id: int) -> None:
+        self.sockets[user_id] -= 1
+        if self.sockets[user_id] <= 0:
+            del self.sockets[user_id]
+        if not self.sockets and self.task is not None:
+            self.task.cancel()
+            self.task = None
+
+    async def _run(self) -> None:
+        refresh = database_sync_to_async(services.refresh_presence)
+        while True:
+            await asyncio.sleep(services.PRESENCE_HEARTBEAT_SECONDS)
+            try:
+                await refresh(dict(self.sockets))
+            except Exception:  # a cache hiccup must not end the heartbeat
+                logger.exception("presence heartbeat failed")
 
 
 @on_connect
@@ -188,7 +227,6 @@ async def push_undelivered(consumer) -> None:
 
 @on_disconnect
 async def announce_offline(consumer) -> None:
-    heartbeat = getattr(consumer, "presence_heartbeat", None)
-    if heartbeat is not None:
-        heartbeat.cancel()
+    if getattr(consumer, "counted_online", False):
+        _Heartbeat.for_loop().remove(consumer.user.id)
     await database_sync_to_async(services.user_disconnected)(consumer.user)

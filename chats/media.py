@@ -357,6 +357,17 @@ def prepare_uploads(
 _guard: ContextVar[list[str] | None] = ContextVar("media_files_written", default=None)
 
 
+def mark_without_media(item: Model) -> None:
+    """Record on a message (1:1 or group) just stored without files that it has no media.
+
+    As a prefetch would: rendering it then reads an empty result, where ``objects.none()``
+    still went through the ORM's query compiler on every push and ack (docs/performance.md).
+    """
+    empty = Multimedia.objects.none()
+    empty._result_cache, empty._prefetch_done = [], True
+    item._prefetched_objects_cache = {"media": empty}
+
+
 @contextmanager
 def atomic_with_files(using: str | None = None) -> Iterator[None]:
     """``transaction.atomic()`` that also deletes the files written inside it if it rolls back.

@@ -10,10 +10,10 @@ from datetime import datetime
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Case, Count, F, Max, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models import Case, Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, When
 
 from accounts.models import Contact, User
-from accounts.selectors import blocked_user_ids, is_blocked_between
+from accounts.selectors import blocked_user_ids, blocks_between, is_blocked_between
 from chats.models import Message
 from groups.models import Group, GroupMember, GroupMessage, GroupMessageReceipt
 from whatsapp.errors import Blocked, DomainError, NotFound
@@ -33,10 +33,20 @@ def chat_peer(user: User, user_id: int) -> User:
 
 
 def message_receiver(user: User, user_id: int, *, field: str = "receiver_id") -> User:
-    """The active user named in a send's input; else a 400 on ``field`` (code not_found)."""
-    receiver = User.objects.filter(id=user_id, is_active=True).first()
+    """The active user named in a send's input; else a 400 on ``field`` (code not_found).
+
+    The same query answers whether either of the two blocked the other (``blocked_with`` holds
+    ``user``'s id, ``blocked`` the answer): :func:`chats.services.send_message` then needs no
+    query of its own for it.
+    """
+    receiver = (
+        User.objects.filter(id=user_id, is_active=True)
+        .annotate(blocked=Exists(blocks_between(user.id, OuterRef("pk"))))
+        .first()
+    )
     if receiver is None:
         raise DomainError("No such user.", code="not_found", field=field)
+    receiver.blocked_with = user.id
     return receiver
 
 

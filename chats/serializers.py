@@ -122,16 +122,23 @@ def message_json(message: Message) -> dict[str, Any]:
     message is rendered for its push and its ack, and going through DRF cost several ms of CPU
     a message (docs/performance.md). tests/chats/test_serializers.py keeps the two identical.
     """
-    removed = message.removed_at is not None
     return {
         "message_id": message.id,
         "sender_id": message.sender_id,
         "receiver_id": message.receiver_id,
+        **sent_json(message),
+        "forwarded_from_message_id": message.forwarded_from_id,
+    }
+
+
+def sent_json(message) -> dict[str, Any]:
+    """The fields a 1:1 message and a group message share, in :func:`message_json`'s terms."""
+    removed = message.removed_at is not None
+    return {
         "content": "" if removed else message.content,
         "sent_at": timestamp(message.sent_at),
         "delivered_at": timestamp(message.delivered_at),
         "read_at": timestamp(message.read_at),
-        "forwarded_from_message_id": message.forwarded_from_id,
         "forwarded": message.forward_count > 0 or message.forwarded_from_id is not None,
         "forwarded_many_times": message.forward_count >= FORWARDED_MANY_TIMES,
         "client_id": message.client_id,
@@ -174,9 +181,9 @@ class ChatRowSerializer(serializers.Serializer):
         if item is None:
             return None
         if isinstance(item, GroupMessage):
-            from groups.serializers import GroupMessageSerializer  # groups builds on this module
+            from groups.serializers import group_message_json  # groups builds on this module
 
-            return GroupMessageSerializer(item, context=self.context).data
+            return group_message_json(item)
         return message_json(item)
 
 

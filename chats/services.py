@@ -6,13 +6,15 @@ Every change is stored first and pushed after the commit (:func:`whatsapp.realti
 - a new message goes out as ``message.new`` to the receiver's sockets and to the sender's
   sockets other than ``origin_channel`` (the socket that sent it gets ``message.ack`` from
   the consumer instead);
-- a receipt goes out as ``message.status`` to the sender's and the receiver's sockets (so the
-  receiver's other tabs clear their unread badges too).
+- a receipt goes out as ``message.status`` to the sender's sockets (their ticks) and, for a
+  read receipt, to the receiver's too (their other tabs clear the unread badges); a delivered
+  receipt changes nothing the receiver shows, and skipping it saves a push per message.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import nullcontext
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -25,7 +27,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.selectors import is_blocked_between
 from chats import selectors
-from chats.models import FORWARDED_MANY_TIMES, Message, Multimedia
+from chats.models import FORWARDED_MANY_TIMES, Message
 from chats.serializers import message_json, timestamp
 from whatsapp import cache as counters
 from whatsapp import realtime
@@ -36,9 +38,9 @@ CLIENT_ID_MAX_LENGTH = Message._meta.get_field("client_id").max_length
 MAX_FORWARD_RECEIVERS = 5
 # Receipts name at most this many messages at once.
 MAX_RECEIPT_IDS = 1000
-# A user's socket count expires this long after the last heartbeat of any of their sockets
-# (each refreshes it every PRESENCE_HEARTBEAT_SECONDS): a crashed server process cannot leave
-# its users "online" for longer than that.
+# A user's socket count expires this long after the last heartbeat of the server processes
+# holding their sockets (each refreshes it every PRESENCE_HEARTBEAT_SECONDS): a crashed server
+# process cannot leave its users "online" for longer than that.
 PRESENCE_TTL_SECONDS = 180
 PRESENCE_HEARTBEAT_SECONDS = 60
 
@@ -48,7 +50,13 @@ T = TypeVar("T")
 def _check_can_message(sender: User, receiver: User) -> None:
     if not receiver.is_active:
         raise NotFound("No such user.", field="receiver_id")
-    if receiver.id != sender.id and is_blocked_between(sender.id, receiver.id):
+    if receiver.id == sender.id:
+        return
+    if getattr(receiver, "blocked_with", None) == sender.id:
+        blocked = receiver.blocked  # answered by selectors.message_receiver's query
+    else:
+        blocked = is_blocked_between(sender.id, receiver.id)
+    if blocked:
         raise Blocked("You cannot message this user.")
 
 
@@ -104,10 +112,10 @@ def _publish_new(messages: Iterable[Message], *, origin_channel: str | None) -> 
         )
 
 
-def _publish_status(messages: Iterable[Message]) -> None:
+def _publish_status(messages: Iterable[Message], *, read: bool) -> None:
     for message in messages:
         realtime.publish(
-            [message.sender_id, message.receiver_id],
+            [message.sender_id, message.receiver_id] if read else [message.sender_id],
             {
                 "type": "message.status",
                 "message_id": message.id,
@@ -133,7 +141,7 @@ def send_message(
     into an error. ``files`` are attached through :func:`chats.media.attach_media`; with files the
     content may be blank. A message to oneself ("Message yourself") is delivered and read at once.
     """
-    from chats.media import atomic_with_files, attach_media
+    from chats.media import atomic_with_files, attach_media, mark_without_media
 
     content = content or ""
     files = list(files or ())
@@ -150,8 +158,15 @@ def send_message(
     # No lookup of the client_id first: the unique (sender, client_id) constraint refuses a
     # retry's second row, which is then answered with the stored message (one query less on
     # every send, one more on a retry).
+    # Without files the INSERT is the whole write: in autocommit it is a transaction of its own
+    # (no BEGIN and COMMIT round trips); in a caller's transaction a savepoint still lets a
+    # retry's duplicate fail alone.
+    if files or transaction.get_connection().in_atomic_block:
+        guard = atomic_with_files()
+    else:
+        guard = nullcontext()
     try:
-        with atomic_with_files():
+        with guard:
             now = timezone.now() if receiver.id == sender.id else None
             message = Message.objects.create(
                 sender=sender,
@@ -165,7 +180,7 @@ def send_message(
                 attach_media(files, message=message)
                 prefetch_related_objects([message], "media")
             else:
-                message._prefetched_objects_cache = {"media": Multimedia.objects.none()}
+                mark_without_media(message)
             _publish_new([message], origin_channel=origin_channel)
     except IntegrityError:
         existing = _stored_with_client_id(sender, client_id)
@@ -273,7 +288,7 @@ def mark_delivered(user: User, *, message_ids: Iterable[int]) -> list[Message]:
         )
         for message in rows:
             message.delivered_at = now
-        _publish_status(rows)
+        _publish_status(rows, read=False)
     return rows
 
 
@@ -326,7 +341,7 @@ def mark_delivered_batch(
             )
             for message in changed.values():
                 message.delivered_at = now
-            _publish_status(sorted(changed.values(), key=lambda m: m.id))
+            _publish_status(sorted(changed.values(), key=lambda m: m.id), read=False)
     return results
 
 
@@ -343,7 +358,7 @@ def mark_read(user: User, *, message_ids: Iterable[int]) -> list[Message]:
         for message in rows:
             message.read_at = now
             message.delivered_at = message.delivered_at or now
-        _publish_status(rows)
+        _publish_status(rows, read=True)
     return rows
 
 
@@ -418,10 +433,15 @@ def user_disconnected(user: User) -> int:
     return count
 
 
-def refresh_presence(user: User) -> None:
-    """Keep ``user``'s socket count alive: called by each open socket every heartbeat."""
-    key = selectors.presence_key(user.id)
-    if not cache.touch(key, PRESENCE_TTL_SECONDS):
-        # Expired while this socket was open (a long stall): count this socket again.
-        cache.add(key, 0, timeout=PRESENCE_TTL_SECONDS)
-        cache.incr(key)
+def refresh_presence(sockets: Mapping[int, int]) -> None:
+    """Keep the socket counts of users alive: ``{user_id: open sockets}`` of one server process.
+
+    Each server process calls it every heartbeat for all its sockets at once (one Redis round
+    trip). A count that expired while its sockets stayed open (a long stall) counts them again.
+    """
+    keys = {selectors.presence_key(user_id): n for user_id, n in sockets.items()}
+    alive = counters.touch_many(list(keys), timeout=PRESENCE_TTL_SECONDS)
+    for (key, n), touched in zip(keys.items(), alive, strict=True):
+        if not touched:
+            cache.add(key, 0, timeout=PRESENCE_TTL_SECONDS)
+            cache.incr(key, n)

@@ -17,6 +17,7 @@ from accounts.models import User
 from groups import selectors, services
 from groups.models import Group
 from groups.serializers import group_message_json
+from whatsapp import ratelimit
 from whatsapp.db import database_sync_to_async
 from whatsapp.errors import DomainError, NotFound
 from whatsapp.frames import frame, on_connect, sync_source
@@ -50,6 +51,7 @@ def _new_frame(message) -> dict[str, Any]:
 def _send(
     user: User, group_id: int, content: str, client_id: str | None, origin_channel: str
 ) -> dict[str, Any]:
+    ratelimit.check_send(user.id)
     group = Group.objects.only("id").filter(id=group_id).first()
     if group is None:
         raise NotFound("No such group.")
@@ -59,7 +61,7 @@ def _send(
     return group_message_json(message)
 
 
-@frame("group_message.send", required=("group_id", "content"), counts_as_send=True)
+@frame("group_message.send", required=("group_id", "content"))
 async def group_message_send(consumer, data: dict[str, Any]) -> None:
     group_id = _int_field(data, "group_id")
     content = data["content"]

@@ -10,7 +10,7 @@ from typing import Any
 from rest_framework import serializers
 
 from accounts.serializers import PublicProfileSerializer
-from chats.serializers import GroupMessagePreviewSerializer, SendSerializer
+from chats.serializers import GroupMessagePreviewSerializer, SendSerializer, sent_json
 from groups.models import Group, GroupMember, GroupMessage, GroupMessageReceipt
 
 
@@ -90,8 +90,20 @@ class GroupMessageSerializer(GroupMessagePreviewSerializer):
 
 
 def group_message_json(message: GroupMessage) -> dict[str, Any]:
-    """The group message as frames and REST carry it."""
-    return dict(GroupMessageSerializer(message).data)
+    """The group message as frames and REST carry it (``media`` must be prefetched or is queried).
+
+    Written out by hand, field for field as :class:`GroupMessageSerializer` renders it, as
+    :func:`chats.serializers.message_json` is: every group message is rendered for its push and
+    its ack (docs/performance.md). tests/groups/test_serializers.py keeps the two identical.
+    """
+    return {
+        "group_message_id": message.id,
+        "group_id": message.group_id,
+        "sender_id": message.sender_id,
+        "sender": message.sender.display_name,
+        **sent_json(message),
+        "forwarded_from_group_message_id": message.forwarded_from_id,
+    }
 
 
 class GroupMessageCreateSerializer(SendSerializer):

@@ -354,7 +354,7 @@ def send_group_message(
     :func:`chats.media.attach_media`; with files the content may be blank. ``origin_channel``
     (the sending socket) gets no ``group_message.new``: the consumer answers it with an ack.
     """
-    from chats.media import atomic_with_files, attach_media
+    from chats.media import atomic_with_files, attach_media, mark_without_media
 
     content = content or ""
     files = list(files or ())
@@ -373,7 +373,9 @@ def send_group_message(
             _create_receipts(message)
             if files:
                 attach_media(files, group_message=message)
-            prefetch_related_objects([message], "media")
+                prefetch_related_objects([message], "media")
+            else:
+                mark_without_media(message)
             _publish_new([message], origin_channel=origin_channel)
     except IntegrityError:
         # A concurrent retry with the same client_id stored it first.

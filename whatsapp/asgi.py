@@ -11,7 +11,10 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import path  # noqa: E402
 
 from whatsapp.consumers import AppConsumer  # noqa: E402
-from whatsapp.websocket_protocol import close_protocol_errors_with_a_code  # noqa: E402
+from whatsapp.websocket_protocol import (  # noqa: E402
+    close_protocol_errors_with_a_code,
+    slim_idle_sockets,
+)
 from whatsapp.ws_auth import TokenOrSessionAuthMiddleware  # noqa: E402
 
 application = ProtocolTypeRouter(
@@ -21,3 +24,4 @@ application = ProtocolTypeRouter(
     }
 )
 close_protocol_errors_with_a_code()
+slim_idle_sockets()

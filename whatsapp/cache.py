@@ -44,6 +44,28 @@ class RedisCache(DjangoRedisCache):
         value, _ = pipe.execute()
         return int(value)
 
+    def touch_many(self, keys: list[str], *, timeout: int) -> list[bool]:
+        """:func:`touch_many` in one pipeline, one round trip (Django writes to server 0)."""
+        if not keys:
+            return []
+        pipe = self._cache.get_client(keys[0], write=True).pipeline(transaction=False)
+        for key in keys:
+            pipe.expire(self.make_and_validate_key(key), timeout)
+        return [bool(done) for done in pipe.execute()]
+
+
+def touch_many(keys: list[str], *, timeout: int) -> list[bool]:
+    """Make each of ``keys`` expire ``timeout`` s from now; False for those that do not exist.
+
+    One Redis round trip with :class:`RedisCache`, one call per key on any other cache.
+    """
+    from django.core.cache import caches
+
+    cache = caches["default"]
+    if isinstance(cache, RedisCache):
+        return cache.touch_many(keys, timeout=timeout)
+    return [cache.touch(key, timeout) for key in keys]
+
 
 def count(key: str, *, timeout: int, refresh: bool = True) -> int:
     """One more at the cache counter ``key`` (created at 0), expiring ``timeout`` s from now

@@ -1,4 +1,4 @@
-"""Channel layers on Redis: channels_redis' two, each with one fix the bench called for.
+"""Channel layers on Redis: channels_redis' two, with the fixes the bench called for.
 
 ``RedisChannelLayer`` (the queue layer, ``CHANNEL_LAYER=list``) runs on a *blocking* pool.
 
@@ -9,8 +9,12 @@ killed consumers mid-handshake: the bench saw exactly that (docs/performance.md)
 pool a command waits up to ``timeout`` seconds for a free connection instead.
 """
 
+import asyncio
+
 from channels_redis.core import RedisChannelLayer as ChannelsRedisLayer
 from channels_redis.pubsub import RedisPubSubChannelLayer as PubSubLayer
+from channels_redis.pubsub import RedisPubSubLoopLayer
+from channels_redis.utils import _wrap_close
 from redis.asyncio import BlockingConnectionPool
 
 
@@ -23,13 +27,91 @@ class RedisChannelLayer(ChannelsRedisLayer):
         return BlockingConnectionPool.from_url(address, **host)
 
 
+class SocketQueue:
+    """What a socket's queues need of ``asyncio.Queue`` (the pub/sub layer's per channel,
+    uvicorn's per connection: see whatsapp.websocket_protocol): ``get``, ``put_nowait`` and
+    ``empty``, unbounded. An ``asyncio.Queue`` allocates four deques (its items, getters,
+    putters and an Event's waiters), over 2 KiB for every idle socket; this holds two lists.
+    """
+
+    __slots__ = ("items", "waiters")
+
+    def __init__(self):
+        self.items: list = []
+        self.waiters: list[asyncio.Future] = []
+
+    def empty(self) -> bool:
+        return not self.items
+
+    def put_nowait(self, item) -> None:
+        self.items.append(item)
+        self._wake_one()
+
+    async def get(self):
+        while not self.items:
+            waiter = asyncio.get_running_loop().create_future()
+            self.waiters.append(waiter)
+            try:
+                await waiter
+            finally:
+                self.waiters.remove(waiter)
+                if self.items:  # woken but cancelled before it ran: another getter takes it
+                    self._wake_one()
+        return self.items.pop(0)
+
+    def _wake_one(self) -> None:
+        for waiter in self.waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+
+
+class _LoopLayer(RedisPubSubLoopLayer):
+    async def _subscribe_to_channel(self, channel):
+        self.channels[channel] = SocketQueue()
+        await self._get_shard(channel).subscribe(channel)
+
+
 class RedisPubSubChannelLayer(PubSubLayer):
-    """channels_redis' pub/sub layer that can also publish many group messages at once.
+    """channels_redis' pub/sub layer that publishes many group messages at once, decodes a
+    group message once per process, and queues each socket's messages in a slim queue.
 
     Its ``group_send`` takes a per-process lock for every PUBLISH, so a process sends one push
     per Redis round trip. :meth:`group_send_many` pipelines a whole batch in one round trip
     (``whatsapp.realtime`` hands it everything published since its last batch).
+
+    A group message reaches a process once and is queued, as the same bytes object, for each
+    of the group's sockets there: :meth:`deserialize` decodes it for the first socket and
+    hands the others the same dict (read-only for consumers; ``AppConsumer.push`` adds only
+    the frame's JSON text, which every socket then shares too).
     """
+
+    # Recently decoded messages by the id of their bytes (kept alive here, so an id is not
+    # reused while it is a key). A burst puts several messages in every socket's queue, and one
+    # socket may read them all before the next reads the first.
+    DECODED_KEPT = 64
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._decoded: dict[int, tuple[bytes, dict]] = {}
+
+    def _get_layer(self):
+        loop = asyncio.get_running_loop()
+        layer = self._layers.get(loop)
+        if layer is None:
+            layer = self._layers[loop] = _LoopLayer(*self._args, **self._kwargs, channel_layer=self)
+            _wrap_close(self, loop)
+        return layer
+
+    def deserialize(self, message: bytes) -> dict:
+        known = self._decoded.get(id(message))
+        if known is not None and known[0] is message:
+            return known[1]
+        decoded = super().deserialize(message)
+        if len(self._decoded) >= self.DECODED_KEPT:
+            self._decoded.pop(next(iter(self._decoded)), None)
+        self._decoded[id(message)] = (message, decoded)
+        return decoded
 
     async def group_send_many(self, items: list[tuple[str, dict]]) -> None:
         layer = self._get_layer()

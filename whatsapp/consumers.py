@@ -8,9 +8,9 @@ from typing import Any
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import DataError
+from redis.exceptions import RedisError
 
 from whatsapp import ratelimit
-from whatsapp.db import database_sync_to_async
 from whatsapp.errors import DomainError
 from whatsapp.frames import CONNECT_HOOKS, DISCONNECT_HOOKS, HANDLERS
 from whatsapp.realtime import user_group
@@ -107,12 +107,6 @@ class AppConsumer(AsyncJsonWebsocketConsumer):
                 "missing_field", f"Missing field(s): {', '.join(missing)}.", client_id
             )
             return
-        if spec.counts_as_send:
-            try:
-                await database_sync_to_async(ratelimit.check_send)(self.user.id)
-            except DomainError as exc:
-                await self.send_error(exc.code, exc.detail, client_id)
-                return
         try:
             await spec.handler(self, content)
         except DomainError as exc:
@@ -121,6 +115,12 @@ class AppConsumer(AsyncJsonWebsocketConsumer):
             await self.send_error("not_found", "Not found.", client_id)
         except (OverflowError, DataError):  # an id beyond bigint (SQLite cannot even compare it)
             await self.send_error("invalid", "A number is out of range.", client_id)
+        except RedisError:
+            # Redis (the send counters, the channel layer) is unreachable: the groups this
+            # socket listens on may be gone with it. Closing it (1011) makes the client reconnect,
+            # which waits for Redis, and sync what it missed (docs/reliability.md).
+            logger.warning("closing a socket of user %s: Redis unreachable", self.user.id)
+            await self.close(code=1011)
         except Exception:  # a bug in one handler must not cost the client its socket
             logger.exception("frame handler for %r failed", frame_type)
             await self.send_error("server_error", "The frame could not be processed.", client_id)
@@ -162,4 +162,9 @@ class AppConsumer(AsyncJsonWebsocketConsumer):
         elif kind == "_close":
             await self.close(code=frame.get("code", 4403))
         else:
-            await self.send_json(frame)
+            # A fan-out hands every socket of this process the same event (see
+            # whatsapp.channel_layer): the frame is encoded once, not once per socket.
+            text = event.get("text")
+            if text is None:
+                text = event["text"] = await self.encode_json(frame)
+            await self.send(text_data=text)

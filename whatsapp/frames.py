@@ -3,8 +3,9 @@
 An app declares ``@frame("message.send", required=("receiver_id", "content"))`` on an
 ``async def handler(consumer, data)``; the consumer validates the envelope and the required
 fields, then calls it. Handlers raise :class:`whatsapp.errors.DomainError` to answer with an
-``error`` frame; with ``counts_as_send=True`` the consumer first counts the frame against the
-user's send rate (``whatsapp.ratelimit``: an ``error`` with code ``rate_limited`` beyond it).
+``error`` frame. A handler that sends a message counts it against the user's send rate
+(``whatsapp.ratelimit.check_send``: an ``error`` with code ``rate_limited`` beyond it) in the
+same database-thread call that stores it: one thread hop per message, not two.
 ``@on_connect`` hooks run after ``ready`` (join channel groups, replay what the user missed);
 ``@on_disconnect`` hooks run when the socket closes.
 
@@ -27,8 +28,6 @@ SyncFetch = Callable[[Any, int, int], list[tuple[int, dict[str, Any]]]]
 class FrameSpec:
     handler: Handler
     required: tuple[str, ...]
-    # Counted against the user's send rate (whatsapp.ratelimit) before the handler runs.
-    counts_as_send: bool = False
 
 
 HANDLERS: dict[str, FrameSpec] = {}
@@ -37,13 +36,11 @@ DISCONNECT_HOOKS: list[Hook] = []
 SYNC_SOURCES: dict[str, SyncFetch] = {}
 
 
-def frame(
-    type_: str, *, required: tuple[str, ...] = (), counts_as_send: bool = False
-) -> Callable[[Handler], Handler]:
+def frame(type_: str, *, required: tuple[str, ...] = ()) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
         if type_ in HANDLERS:
             raise RuntimeError(f"frame type {type_!r} registered twice")
-        HANDLERS[type_] = FrameSpec(handler, required, counts_as_send)
+        HANDLERS[type_] = FrameSpec(handler, required)
         return handler
 
     return register

@@ -1,15 +1,17 @@
 """The /ws/ socket: handshake, the envelope every frame passes, and every 1:1 chat frame."""
 
+import asyncio
 import json
 
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.core.cache import cache
 from django.test import Client
 
 from accounts import services as account_services
 from chats import frames as chat_frames
-from chats import services
+from chats import selectors, services
 from chats.models import Message
 from groups.models import Group, GroupMember
 from tests.chats.conftest import connect, drain, receive_until, token_for
@@ -580,3 +582,19 @@ async def test_strangers_see_no_presence(alice, mallory):
 
     assert [f for f in await drain(mallory_tab) if f["type"] == "presence"] == []
     await mallory_tab.disconnect()
+
+
+async def test_one_heartbeat_per_process_keeps_every_open_socket_counted(friends, monkeypatch):
+    alice, bob = friends
+    monkeypatch.setattr(services, "PRESENCE_HEARTBEAT_SECONDS", 0.05)
+    tabs = [await connect(alice), await connect(alice), await connect(bob)]
+    await database_sync_to_async(cache.delete_many)(
+        [selectors.presence_key(alice.id), selectors.presence_key(bob.id)]
+    )
+
+    await asyncio.sleep(0.3)
+
+    assert await database_sync_to_async(cache.get)(selectors.presence_key(alice.id)) == 2
+    assert await database_sync_to_async(cache.get)(selectors.presence_key(bob.id)) == 1
+    for tab in tabs:
+        await tab.disconnect()

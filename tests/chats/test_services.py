@@ -414,7 +414,7 @@ def test_a_heartbeat_counts_a_socket_again_after_its_count_expired(friends):
     services.user_connected(alice)
     cache.delete(selectors.presence_key(alice.id))
 
-    services.refresh_presence(alice)
+    services.refresh_presence({alice.id: 1})
 
     assert selectors.is_online(alice.id)
     assert services.user_disconnected(alice) == 0

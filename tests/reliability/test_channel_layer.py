@@ -1,0 +1,53 @@
+"""The Redis pub/sub channel layer of whatsapp.channel_layer (a real Redis: REDIS_URL)."""
+
+import asyncio
+import os
+import uuid
+
+import pytest
+
+from whatsapp.channel_layer import RedisPubSubChannelLayer, SocketQueue
+
+needs_redis = pytest.mark.skipif(
+    not os.environ.get("REDIS_URL"), reason="needs a Redis server (REDIS_URL)"
+)
+
+
+@pytest.fixture
+async def layer():
+    layer = RedisPubSubChannelLayer(
+        hosts=[os.environ["REDIS_URL"]], prefix=f"test-{uuid.uuid4().hex[:8]}"
+    )
+    yield layer
+    await layer.flush()
+
+
+@needs_redis
+async def test_a_group_message_reaches_every_channel_in_order_decoded_once(layer):
+    first, second = await layer.new_channel(), await layer.new_channel()
+    for channel in (first, second):
+        await layer.group_add("room", channel)
+
+    await layer.group_send_many(
+        [("room", {"type": "push", "n": 1}), ("room", {"type": "push", "n": 2})]
+    )
+    got = {
+        channel: [await asyncio.wait_for(layer.receive(channel), 5) for _ in range(2)]
+        for channel in (first, second)
+    }
+
+    assert [m["n"] for m in got[first]] == [1, 2] == [m["n"] for m in got[second]]
+    assert got[first][0] is got[second][0]  # one decoded dict for the process's sockets
+
+
+async def test_an_item_woken_for_a_cancelled_getter_goes_to_the_next():
+    queue = SocketQueue()
+    first = asyncio.ensure_future(queue.get())
+    second = asyncio.ensure_future(queue.get())
+    await asyncio.sleep(0)
+
+    queue.put_nowait("item")
+    first.cancel()  # woken for the item, cancelled before it ran
+
+    assert await asyncio.wait_for(second, 1) == "item"
+    assert first.cancelled()
