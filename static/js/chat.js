@@ -105,10 +105,12 @@
     });
   }
 
+  let older = null;
+
   function appendMessage(m) {
     if (!log || messageRow(m.message_id)) { return; }
     const stick = C.nearBottom(log) || m.sender_id === me;
-    log.appendChild(view.render(m));
+    if (!C.placeRow(log, view.render(m), m.message_id, "messageId", older)) { return; }
     refreshDividers();
     if (stick) { C.scrollToBottom(log); }
   }
@@ -418,7 +420,7 @@
   }
 
   if (log) {
-    const older = C.olderHistory({
+    older = C.olderHistory({
       log: log,
       url: app && app.dataset.olderUrl,
       link: document.getElementById("load-older"),

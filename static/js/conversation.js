@@ -240,7 +240,23 @@
       options.link.addEventListener("click", function (event) { event.preventDefault(); load(); });
     }
     log.addEventListener("scroll", function () { if (log.scrollTop < 80) { load(); } });
-    return { load: load, fillIfShort: fillIfShort };
+    return { load: load, fillIfShort: fillIfShort, remains: function () { return url !== null; } };
+  }
+
+  // A live message goes where its id puts it: at the bottom when it is the newest (the usual
+  // case), among the rows when the server replays an older one (undelivered messages are pushed
+  // on connect, older than the page's newest when the page showed only the latest ones), and
+  // nowhere when it is older than every row shown while older pages remain (scrolling up loads
+  // it in its place). True when the node went in.
+  function placeRow(log, node, id, idData, older) {
+    const later = Array.from(log.querySelectorAll(".message-row")).filter(function (row) {
+      return Number(row.dataset[idData]) > id;
+    });
+    if (!later.length) { log.appendChild(node); return true; }
+    const first = log.querySelector(".message-row");
+    if (later[0] === first && older && older.remains()) { return false; }
+    later[0].before(node);
+    return true;
   }
 
   // ---- the composer -------------------------------------------------------------------------
@@ -308,6 +324,7 @@
     pendingRow: pendingRow,
     liveSends: liveSends,
     olderHistory: olderHistory,
+    placeRow: placeRow,
     submitOnEnter: submitOnEnter,
     composer: composer,
   };

@@ -49,10 +49,12 @@
   });
   const pendingSends = C.liveSends({ socket: socket, log: log, view: view, liveError: liveError });
 
+  let older = null;
+
   function appendMessage(m) {
     if (messageRow(m.group_message_id)) { return; }
     const stick = C.nearBottom(log) || m.sender_id === me;
-    log.appendChild(view.render(m));
+    if (!C.placeRow(log, view.render(m), m.group_message_id, "groupMessageId", older)) { return; }
     if (stick) { C.scrollToBottom(log); }
   }
 
@@ -167,7 +169,7 @@
     });
   }
 
-  C.olderHistory({
+  older = C.olderHistory({
     log: log,
     url: app.dataset.olderUrl,
     link: document.getElementById("group-load-older"),
