@@ -16,6 +16,7 @@ from chats.serializers import (
     MessageSerializer,
     ReadResultSerializer,
     ReadSerializer,
+    chat_row_json,
     message_json,
 )
 from whatsapp.api import ERROR, SEND_THROTTLED, paginated_response, sent_response, validated_input
@@ -62,7 +63,7 @@ class ChatListView(APIView):
             request,
             selectors.chats_for(request.user),
             ChatRowSerializer,
-            context={"request": request},
+            render=lambda row: chat_row_json(row, request),  # ChatRowSerializer's JSON, faster
         )
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from django.core.cache import cache
 from django.db.models import Case, Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, When
 
-from accounts.models import Contact, User
+from accounts.models import Block, Contact, User
 from accounts.selectors import blocked_user_ids, blocks_between, is_blocked_between
 from chats.models import Message
 from groups.models import Group, GroupMember, GroupMessage, GroupMessageReceipt
@@ -116,7 +116,7 @@ class ChatRow:
 
     kind: str
     last_activity_at: datetime
-    peer: User | None = None
+    peer: User | None = None  # annotated ``has_blocked_me`` (then their status is hidden)
     group: Group | None = None
     last_message: Message | GroupMessage | None = None
     unread_count: int = 0
@@ -132,14 +132,15 @@ class _RowKey:
     target_id: int
     last_id: int | None
     last_activity_at: datetime
+    unread: int = 0  # 1:1 rows; a group's is counted when its rows are loaded
 
 
 class Inbox:
     """``user``'s chats, newest activity first; a lazy sequence that paginates cheaply.
 
-    Ordering needs one query per kind (the newest message per peer, the newest message per
-    group). Only the rows of a requested slice are then loaded, with a fixed number of
-    queries whatever their count: peers, last messages, their media, unread counts, groups.
+    Ordering needs one query per kind (the newest message per peer with the unread count, the
+    newest message per group). Only the rows of a requested slice are then loaded, with a fixed
+    number of queries whatever their count: peers, last messages, their media, groups.
     """
 
     def __init__(self, user: User):
@@ -176,9 +177,17 @@ class Inbox:
             )
             .order_by()
             .values("peer_id")
-            .annotate(last_id=Max("id"), last_at=Max("sent_at"))
+            .annotate(
+                last_id=Max("id"),
+                last_at=Max("sent_at"),
+                # Messages to me still unread; the same rows, so no query of its own.
+                unread=Count(
+                    "id",
+                    filter=Q(receiver_id=user_id, read_at__isnull=True) & ~Q(sender_id=user_id),
+                ),
+            )
         )
-        return [_RowKey(USER, r["peer_id"], r["last_id"], r["last_at"]) for r in rows]
+        return [_RowKey(USER, r["peer_id"], r["last_id"], r["last_at"], r["unread"]) for r in rows]
 
     def _group_keys(self) -> list[_RowKey]:
         # Members see what was sent since they joined (as the groups app's history does).
@@ -204,24 +213,20 @@ class Inbox:
         peer_ids = [k.target_id for k in peer_keys]
         group_ids = [k.target_id for k in group_keys]
 
-        peers = User.objects.in_bulk(peer_ids) if peer_ids else {}
+        peers = (
+            User.objects.annotate(
+                has_blocked_me=Exists(
+                    Block.objects.filter(blocker_id=OuterRef("pk"), blocked_id=user_id)
+                )
+            ).in_bulk(peer_ids)
+            if peer_ids
+            else {}
+        )
         messages = (
             Message.objects.prefetch_related("media").in_bulk([k.last_id for k in peer_keys])
             if peer_keys
             else {}
         )
-        unread = {}
-        if peer_ids:
-            unread = dict(
-                Message.objects.filter(
-                    receiver_id=user_id, sender_id__in=peer_ids, read_at__isnull=True
-                )
-                .exclude(sender_id=user_id)
-                .order_by()
-                .values("sender_id")
-                .annotate(n=Count("id"))
-                .values_list("sender_id", "n")
-            )
         groups = Group.objects.in_bulk(group_ids) if group_ids else {}
         last_ids = [k.last_id for k in group_keys if k.last_id]
         group_messages = (
@@ -254,7 +259,7 @@ class Inbox:
                         last_activity_at=key.last_activity_at,
                         peer=peers[key.target_id],
                         last_message=messages.get(key.last_id),
-                        unread_count=unread.get(key.target_id, 0),
+                        unread_count=key.unread,
                     )
                 )
             else:

@@ -1,4 +1,5 @@
-"""message_json is hand-written for speed: it must render exactly what MessageSerializer does."""
+"""message_json and the inbox rows are hand-written for speed: they must render exactly what
+MessageSerializer and ChatRowSerializer do."""
 
 import json
 
@@ -6,9 +7,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from chats import services
+from accounts import services as account_services
+from accounts.models import User
+from chats import selectors, services
 from chats.models import Message
-from chats.serializers import MessageSerializer, message_json
+from chats.serializers import ChatRowSerializer, MessageSerializer, chat_row_json, message_json
+from tests.chats.test_selectors import group_with
 
 pytestmark = pytest.mark.django_db
 
@@ -46,3 +50,24 @@ def test_a_message_with_media_renders_as_the_serializer_does(alice, bob, setting
     upload = SimpleUploadedFile("note.txt", b"plain text notes\n", content_type="text/plain")
 
     _same(services.send_message(alice, receiver=bob, content="", files=[upload]))
+
+
+def test_inbox_rows_render_as_the_serializer_does(alice, bob, carol, rf):
+    services.send_message(bob, receiver=alice, content="hi")
+    services.send_message(alice, receiver=carol, content="hello")
+    account_services.block_user(carol, blocked=alice)  # carol's status is hidden from alice
+    User.objects.filter(id=bob.id).update(
+        profile_picture="profile_pictures/bob-1.jpg",
+        profile_thumbnail="profile_pictures/thumbs/bob-1.jpg",
+    )
+    group_with(alice, bob, name="Team", messages=[(bob, "standup?")])
+    group_with(alice, carol, name="Quiet")  # no message yet
+    request = rf.get("/api/v1/chats/")
+    request.user = alice
+    rows = list(selectors.chats_for(alice))
+
+    fast = json.loads(json.dumps([chat_row_json(row, request) for row in rows]))
+    drf = ChatRowSerializer(rows, many=True, context={"request": request}).data
+
+    assert len(fast) == 4
+    assert fast == json.loads(json.dumps(drf))
