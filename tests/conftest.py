@@ -1,6 +1,10 @@
 """Fixtures shared by every app's tests: users built through the accounts services."""
 
+from pathlib import Path
+
 import pytest
+from django.conf import settings
+from django.test import Client
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -102,3 +106,20 @@ def carol_api(carol):
 @pytest.fixture
 def mallory_api(mallory):
     return token_client(mallory)
+
+
+def stored_files() -> list[Path]:
+    """Every file under MEDIA_ROOT, sorted: what an upload left behind."""
+    media_root = Path(settings.MEDIA_ROOT)
+    return sorted(p for p in media_root.rglob("*") if p.is_file()) if media_root.exists() else []
+
+
+@pytest.fixture
+def superuser_client(make_user) -> Client:
+    """A browser session of a superuser, for the admin pages."""
+    user = make_user("Moderator", "+14155559000")
+    user.is_staff = user.is_superuser = True
+    user.save()
+    client = Client()
+    assert client.login(phone_number=user.phone_number, password=PASSWORD)
+    return client

@@ -1,30 +1,11 @@
-from pathlib import Path
-
 import pytest
-from django.conf import settings
-from django.test import Client
 
 from chats import media
 from chats.models import Message, Multimedia
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, stored_files
 from tests.media.conftest import pdf_bytes, png_upload, upload
 
 pytestmark = pytest.mark.django_db
-
-
-def stored_files() -> list[Path]:
-    root = Path(settings.MEDIA_ROOT)
-    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
-
-
-@pytest.fixture
-def staff(make_user):
-    user = make_user("Moderator", "+14155559000")
-    user.is_staff = user.is_superuser = True
-    user.save()
-    client = Client()
-    assert client.login(phone_number=user.phone_number, password=PASSWORD)
-    return client
 
 
 @pytest.fixture
@@ -33,25 +14,27 @@ def photo(message):
         return media.attach_media([png_upload()], message=message)[0]
 
 
-def test_message_changelist_is_searchable_and_filterable(staff, message, photo):
-    assert staff.get("/admin/chats/message/?q=look").status_code == 200
-    assert staff.get("/admin/chats/message/?removed=no").status_code == 200
-    assert b"look" in staff.get("/admin/chats/message/").content
+def test_message_changelist_is_searchable_and_filterable(superuser_client, message, photo):
+    assert superuser_client.get("/admin/chats/message/?q=look").status_code == 200
+    assert superuser_client.get("/admin/chats/message/?removed=no").status_code == 200
+    assert b"look" in superuser_client.get("/admin/chats/message/").content
 
 
-def test_message_changelist_query_count_is_flat(staff, alice, bob, django_assert_max_num_queries):
+def test_message_changelist_query_count_is_flat(
+    superuser_client, alice, bob, django_assert_max_num_queries
+):
     for i in range(30):
         Message.objects.create(sender=alice, receiver=bob, content=f"m{i}")
 
     with django_assert_max_num_queries(10):
-        staff.get("/admin/chats/message/")
+        superuser_client.get("/admin/chats/message/")
 
 
 def test_remove_action_blanks_the_message_and_deletes_its_files(
-    staff, message, photo, django_capture_on_commit_callbacks
+    superuser_client, message, photo, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        response = staff.post(
+        response = superuser_client.post(
             "/admin/chats/message/",
             {"action": "remove_messages", "_selected_action": [message.id]},
         )
@@ -63,10 +46,10 @@ def test_remove_action_blanks_the_message_and_deletes_its_files(
     assert stored_files() == []
 
 
-def test_multimedia_change_view_previews_the_thumbnail_for_staff(staff, photo):
-    page = staff.get(f"/admin/chats/multimedia/{photo.id}/change/")
-    thumb = staff.get(f"/admin/chats/multimedia/{photo.id}/thumbnail/")
-    download = staff.get(f"/admin/chats/multimedia/{photo.id}/file/")
+def test_multimedia_change_view_previews_the_thumbnail_for_staff(superuser_client, photo):
+    page = superuser_client.get(f"/admin/chats/multimedia/{photo.id}/change/")
+    thumb = superuser_client.get(f"/admin/chats/multimedia/{photo.id}/thumbnail/")
+    download = superuser_client.get(f"/admin/chats/multimedia/{photo.id}/file/")
 
     assert page.status_code == 200
     assert f"/admin/chats/multimedia/{photo.id}/thumbnail/".encode() in page.content
@@ -82,11 +65,11 @@ def test_multimedia_files_are_for_staff_only(client, alice, photo):
     assert response.status_code == 302  # to the admin login
 
 
-def test_multimedia_changelist_lists_documents(staff, message):
+def test_multimedia_changelist_lists_documents(superuser_client, message):
     with media.atomic_with_files():
         media.attach_media([upload("a.pdf", pdf_bytes())], message=message)
 
-    response = staff.get("/admin/chats/multimedia/?file_type=application/pdf")
+    response = superuser_client.get("/admin/chats/multimedia/?file_type=application/pdf")
 
     assert response.status_code == 200
     assert b"message #" in response.content

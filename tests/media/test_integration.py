@@ -1,25 +1,17 @@
 """Attachments through the messaging endpoints: multipart in, media out, forwards share bytes."""
 
-from pathlib import Path
-
 import pytest
-from django.conf import settings
 
 from chats.models import Message, Multimedia
 from chats.services import send_message
 from communities import services as community_services
 from groups import services as group_services
 from groups.models import GroupMessage
-from tests.conftest import PASSWORD, token_client
+from tests.conftest import PASSWORD, stored_files, token_client
 from tests.media.conftest import mp4_bytes, ogg_opus_bytes, pdf_bytes, png_upload, upload
 from tests.stories.conftest import befriend
 
 pytestmark = pytest.mark.django_db
-
-
-def stored_files() -> list[Path]:
-    root = Path(settings.MEDIA_ROOT)
-    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
 
 
 def test_message_with_files_over_multipart(alice_api, bob_api, alice, bob):

@@ -1,14 +1,13 @@
 import io
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
 from PIL import Image
 
 from chats import media
 from chats.models import Message, Multimedia
+from tests.conftest import stored_files
 from tests.media.conftest import (
     docx_bytes,
     image_bytes,
@@ -22,11 +21,6 @@ from tests.media.conftest import (
 from whatsapp.errors import PayloadTooLarge
 
 pytestmark = pytest.mark.django_db
-
-
-def stored_files() -> list[Path]:
-    root = Path(settings.MEDIA_ROOT)
-    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
 
 
 def attach(files, **owner):

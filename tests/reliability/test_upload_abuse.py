@@ -7,10 +7,8 @@ conversation page's form) is fed the same hostile files.
 
 import functools
 import io
-from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image
@@ -21,7 +19,7 @@ from communities.models import CommunityAnnouncement
 from groups import services as group_services
 from groups.models import GroupMessage
 from stories.models import Story
-from tests.conftest import token_client
+from tests.conftest import stored_files, token_client
 from tests.media.conftest import image_bytes
 from tests.reliability.conftest import befriend
 
@@ -68,11 +66,6 @@ HOSTILE = {
 def hostile_file(kind: str) -> SimpleUploadedFile:
     name, make, content_type = HOSTILE[kind]
     return SimpleUploadedFile(name, make(), content_type=content_type)
-
-
-def stored_files() -> list[Path]:
-    root = Path(django_settings.MEDIA_ROOT)
-    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
 
 
 def nothing_stored() -> bool:

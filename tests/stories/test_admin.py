@@ -2,41 +2,29 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.test import Client
 
 from stories import services
-from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def staff(make_user):
-    user = make_user("Moderator", "+14155559000")
-    user.is_staff = user.is_superuser = True
-    user.save()
-    client = Client()
-    assert client.login(phone_number=user.phone_number, password=PASSWORD)
-    return client
-
-
-def test_changelist_shows_view_counts_and_searches_content(staff, friends, text_story):
+def test_changelist_shows_view_counts_and_searches_content(superuser_client, friends, text_story):
     alice, bob = friends
     services.view_story(bob, story=text_story)
 
-    response = staff.get("/admin/stories/story/?q=mountains")
+    response = superuser_client.get("/admin/stories/story/?q=mountains")
 
     assert response.status_code == 200
     assert b"Hello from the mountains" in response.content
 
 
 def test_remove_action_deletes_stories_and_files(
-    staff, alice, photo_upload, django_capture_on_commit_callbacks
+    superuser_client, alice, photo_upload, django_capture_on_commit_callbacks
 ):
     story = services.post_story(alice, file=photo_upload)
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = staff.post(
+        response = superuser_client.post(
             "/admin/stories/story/",
             {"action": "remove_stories", "_selected_action": [story.id]},
         )
@@ -48,7 +36,7 @@ def test_remove_action_deletes_stories_and_files(
     assert not [p for p in root.rglob("*") if p.is_file()]
 
 
-def test_story_view_admin_loads(staff, friends, text_story):
+def test_story_view_admin_loads(superuser_client, friends, text_story):
     services.view_story(friends[1], story=text_story)
 
-    assert staff.get("/admin/stories/storyview/").status_code == 200
+    assert superuser_client.get("/admin/stories/storyview/").status_code == 200

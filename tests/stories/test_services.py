@@ -1,8 +1,6 @@
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.utils import timezone
@@ -10,15 +8,11 @@ from django.utils import timezone
 from chats.media import UnsupportedFile
 from stories import selectors, services
 from stories.models import Story, StoryView
+from tests.conftest import stored_files
 from tests.media.conftest import mp4_bytes, ogg_opus_bytes, pdf_bytes, upload
 from whatsapp.errors import DomainError, Forbidden, NotFound, PayloadTooLarge
 
 pytestmark = pytest.mark.django_db
-
-
-def stored_files() -> list[Path]:
-    root = Path(settings.MEDIA_ROOT)
-    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
 
 
 def test_text_story_expires_24_hours_after_creation(alice):
