@@ -455,6 +455,10 @@ def main() -> None:
     parser.add_argument(
         "--rest-rate", type=float, default=5, help="REST requests/s (open loop, per endpoint)"
     )
+    parser.add_argument("--rates", help="1:1 rates to step through, e.g. 300,500 (msg/s)")
+    parser.add_argument(
+        "--step-seconds", type=float, dest="step_override", help="seconds per 1:1 rate step"
+    )
     args = parser.parse_args()
 
     rates = [50, 100, 200, 300, 500, 750, 1000, 1500, 2000, 3000]
@@ -469,6 +473,10 @@ def main() -> None:
         args.fanout_messages = 8
         args.idle_levels = [1000, 5000]
         args.rest_seconds = 5
+    if args.rates:
+        rates = [int(r) for r in args.rates.split(",")]
+    if args.step_override:
+        args.step_seconds = args.step_override
     only = set(filter(None, args.only.split(",")))
     wanted = lambda name: not only or name in only  # noqa: E731
 

@@ -5,6 +5,7 @@ import logging
 import time
 from typing import Any
 
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import DataError
@@ -47,6 +48,20 @@ class AppConsumer(AsyncJsonWebsocketConsumer):
                 await hook(self)
             except Exception:  # the socket is useful without, e.g., its presence broadcast
                 logger.exception("connect hook failed")
+
+    async def dispatch(self, message):
+        """Run the handler of an ASGI or channel-layer message, without Channels' thread hop.
+
+        Channels' own ``dispatch`` first awaits ``aclose_old_connections()``: a hop to its ONE
+        sync thread before every frame received and every push sent, which serialised every
+        socket of a process on that thread (docs/performance.md, item 19). Nothing here uses the
+        ORM on the event loop: every call goes through :func:`whatsapp.db.database_sync_to_async`,
+        which closes stale connections around the call itself.
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def disconnect(self, code):
         if not hasattr(self, "user"):

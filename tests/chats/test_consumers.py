@@ -240,6 +240,28 @@ async def test_send_acks_the_sender_and_reaches_the_receiver_and_the_senders_oth
         await socket.disconnect()
 
 
+async def test_frames_and_pushes_skip_channels_thread_hop(alice, bob, monkeypatch):
+    """Channels' dispatch hops to its one sync thread before every frame and push to close stale
+    connections; the consumer does not (the database helper closes them around each call)."""
+    hops = []
+
+    async def hop():
+        hops.append(1)
+
+    monkeypatch.setattr("channels.consumer.aclose_old_connections", hop)
+    alice_tab, bob_tab = await connect(alice), await connect(bob)
+
+    await alice_tab.send_json_to(
+        {"type": "message.send", "receiver_id": bob.id, "content": "Hi", "client_id": "h-1"}
+    )
+
+    assert (await receive_until(alice_tab, "message.ack"))["message"]["content"] == "Hi"
+    assert (await receive_until(bob_tab, "message.new"))["message"]["content"] == "Hi"
+    assert hops == []
+    for socket in (alice_tab, bob_tab):
+        await socket.disconnect()
+
+
 async def test_a_retried_send_acks_the_same_message_and_stores_nothing_new(alice, bob):
     alice_tab, bob_tab = await connect(alice), await connect(bob)
     frame = {"type": "message.send", "receiver_id": bob.id, "content": "once", "client_id": "r1"}
