@@ -22,6 +22,16 @@ def is_blocked_between(a_id: int, b_id: int) -> bool:
     return blocks_between(a_id, b_id).exists()
 
 
+def blocked_pairs(pairs: set[tuple[int, int]]) -> set[frozenset[int]]:
+    """Which of the pairs of user ids are blocked, either way round: one query for them all."""
+    ids = {user_id for pair in pairs for user_id in pair}
+    found = Block.objects.filter(blocker_id__in=ids, blocked_id__in=ids).values_list(
+        "blocker_id", "blocked_id"
+    )
+    wanted = {frozenset(pair) for pair in pairs}
+    return {frozenset(pair) for pair in found} & wanted
+
+
 def has_blocked(blocker_id: int, blocked_id: int) -> bool:
     return Block.objects.filter(blocker_id=blocker_id, blocked_id=blocked_id).exists()
 

@@ -15,7 +15,6 @@ from typing import Any
 from chats import selectors, services
 from chats.serializers import message_json
 from groups.services import relay_group_typing
-from whatsapp import ratelimit
 from whatsapp.db import Batch, database_sync_to_async
 from whatsapp.errors import DomainError
 from whatsapp.frames import SYNC_SOURCES, frame, on_connect, on_disconnect, sync_source
@@ -27,12 +26,16 @@ logger = logging.getLogger(__name__)
 TYPING_INTERVAL_SECONDS = 2.0
 # Replays and the connect-time push read this many messages per query.
 BATCH_SIZE = 200
+# Ids are bigints: a larger number names nothing (and could not even be compared on SQLite).
+MAX_ID = 2**63 - 1
 
 
 def _int(data: dict[str, Any], name: str, *, minimum: int = 1) -> int:
     value = data.get(name)
     if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
         raise DomainError(f"{name} must be an integer of at least {minimum}.", code="invalid")
+    if value > MAX_ID:
+        raise DomainError(f"{name} is out of range.", code="invalid")
     return value
 
 
@@ -51,13 +54,15 @@ def _ids(data: dict[str, Any], name: str) -> list[int]:
     return value
 
 
-def _send(user, receiver_id: int, content: str, client_id: str, channel: str) -> dict[str, Any]:
-    ratelimit.check_send(user.id)
-    receiver = selectors.message_receiver(user, receiver_id)
-    message = services.send_message(
-        user, receiver=receiver, content=content, client_id=client_id, origin_channel=channel
-    )
-    return message_json(message)
+def _send_batch(sends: list[services.SocketSend]) -> list[dict[str, Any] | DomainError]:
+    return [
+        message if isinstance(message, DomainError) else message_json(message)
+        for message in services.send_many(sends)
+    ]
+
+
+# Sends of every socket of the process, stored together while the previous batch is written.
+_sends = Batch(_send_batch, window=0)
 
 
 @frame("message.send", required=("receiver_id", "content", "client_id"))
@@ -68,7 +73,7 @@ async def message_send(consumer, data: dict[str, Any]) -> None:
         raise DomainError("content must be a string.", code="invalid")
     if not isinstance(client_id, str):
         raise DomainError("client_id must be a string.", code="invalid")
-    message = await database_sync_to_async(_send)(
+    message = await _sends.submit(
         consumer.user, receiver_id, content, client_id, consumer.channel_name
     )
     # A sent message ends the typing: the next keystroke may say "typing..." again at once.

@@ -50,11 +50,16 @@ def message_receiver(user: User, user_id: int, *, field: str = "receiver_id") ->
     return receiver
 
 
+def active_users(user_ids: set[int]) -> dict[int, User]:
+    """The active users among ``user_ids``, by id (one query)."""
+    return User.objects.filter(id__in=user_ids, is_active=True).in_bulk()
+
+
 def message_receivers(
     user: User, user_ids: list[int], *, field: str = "receiver_ids"
 ) -> list[User]:
     """The active users named in a forward, in the order given; any unknown id is a 400."""
-    found = User.objects.filter(id__in=user_ids, is_active=True).in_bulk()
+    found = active_users(set(user_ids))
     missing = [str(i) for i in user_ids if i not in found]
     if missing:
         raise DomainError(f"No such user: {', '.join(missing)}.", code="not_found", field=field)

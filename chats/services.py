@@ -25,12 +25,12 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.selectors import is_blocked_between
+from accounts.selectors import blocked_pairs, is_blocked_between
 from chats import selectors
 from chats.models import FORWARDED_MANY_TIMES, Message
 from chats.serializers import message_json, timestamp
 from whatsapp import cache as counters
-from whatsapp import realtime
+from whatsapp import ratelimit, realtime
 from whatsapp.errors import Blocked, Conflict, DomainError, NotFound
 
 CLIENT_ID_MAX_LENGTH = Message._meta.get_field("client_id").max_length
@@ -167,15 +167,8 @@ def send_message(
         guard = nullcontext()
     try:
         with guard:
-            now = timezone.now() if receiver.id == sender.id else None
-            message = Message.objects.create(
-                sender=sender,
-                receiver=receiver,
-                content=content,
-                client_id=client_id,
-                delivered_at=now,
-                read_at=now,
-            )
+            message = _new_message(sender, receiver, content, client_id)
+            message.save(force_insert=True)
             if files:
                 attach_media(files, message=message)
                 prefetch_related_objects([message], "media")
@@ -189,6 +182,82 @@ def send_message(
         return _replay(existing, receiver=receiver, content=content, origin_channel=origin_channel)
     message.replayed = False
     return message
+
+
+def _new_message(sender: User, receiver: User, content: str, client_id: str | None) -> Message:
+    """An unsaved message; one to oneself ("Message yourself") is delivered and read at once."""
+    now = timezone.now() if receiver.id == sender.id else None
+    return Message(
+        sender=sender,
+        receiver=receiver,
+        content=content,
+        client_id=client_id,
+        delivered_at=now,
+        read_at=now,
+    )
+
+
+# A socket's send: (sender, receiver_id, content, client_id, origin_channel).
+SocketSend = tuple[User, int, str, str | None, str | None]
+
+
+def send_many(sends: Sequence[SocketSend]) -> list[Message | DomainError]:
+    """Text messages from many sockets at once (``message.send`` frames, batched by the
+    consumer): counted against each sender's rate, checked, stored with ONE ``INSERT`` and
+    pushed. Per send the stored message (``replayed`` False) or the error, as a send alone
+    would give it.
+
+    Only plainly new messages take the shared path: a send that fails a check or reuses a
+    ``client_id`` goes through :func:`send_message` on its own, which answers it (the error, or
+    the stored message for a retry) exactly as it answers every other caller.
+    """
+    from chats.media import mark_without_media
+
+    waits = ratelimit.count_sends([sender.id for sender, *_ in sends])
+    receivers = selectors.active_users({receiver_id for _, receiver_id, *_ in sends})
+    blocked = blocked_pairs({(sender.id, receiver_id) for sender, receiver_id, *_ in sends})
+    results: list[Message | DomainError | None] = [None] * len(sends)
+    fresh: list[tuple[int, Message]] = []
+    alone: list[int] = []
+    for i, (sender, receiver_id, content, client_id, _) in enumerate(sends):
+        receiver = receivers.get(receiver_id)
+        if waits[i] is not None:
+            results[i] = ratelimit.refusal(waits[i])
+        elif receiver is None:
+            results[i] = DomainError("No such user.", code="not_found", field="receiver_id")
+        elif frozenset((sender.id, receiver_id)) in blocked:
+            alone.append(i)
+        else:
+            try:
+                check_content(content, has_media=False)
+                message = _new_message(sender, receiver, content, clean_client_id(client_id))
+                fresh.append((i, message))
+            except DomainError:
+                alone.append(i)
+    if fresh:
+        try:
+            with transaction.atomic():
+                Message.objects.bulk_create([message for _, message in fresh])
+                for i, message in fresh:
+                    mark_without_media(message)
+                    message.replayed = False
+                    _publish_new([message], origin_channel=sends[i][4])
+                    results[i] = message
+        except IntegrityError:  # a client_id used before (a retry): each answered on its own
+            alone.extend(i for i, _ in fresh)
+    for i in sorted(alone):
+        sender, receiver_id, content, client_id, origin_channel = sends[i]
+        try:
+            results[i] = send_message(
+                sender,
+                receiver=receivers[receiver_id],
+                content=content,
+                client_id=client_id,
+                origin_channel=origin_channel,
+            )
+        except DomainError as exc:
+            results[i] = exc
+    return results
 
 
 def _stored_with_client_id(sender: User, client_id: str | None) -> Message | None:

@@ -29,20 +29,23 @@ class RedisCache(DjangoRedisCache):
                     client = _clients[key] = self._class(self._servers, **self._options)
         return client
 
-    def count(self, key: str, *, timeout: int, refresh: bool = True) -> int:
-        """Add one to the counter at ``key`` (0 when absent) and return it, in ONE round trip.
+    def count_many(self, keys: list[str], *, timeout: int, refresh: bool = True) -> list[int]:
+        """Add one to the counter at each of ``keys`` (0 when absent; a key given twice counts
+        twice) and return the new counts, in ONE round trip.
 
-        The key expires ``timeout`` seconds from now (``refresh``) or from its creation.
+        Each key expires ``timeout`` seconds from now (``refresh``) or from its creation.
         """
-        key = self.make_and_validate_key(key)
-        pipe = self._cache.get_client(key, write=True).pipeline(transaction=True)
-        pipe.incr(key, 1)
-        if refresh:
-            pipe.expire(key, timeout)
-        else:
-            pipe.expire(key, timeout, nx=True)
-        value, _ = pipe.execute()
-        return int(value)
+        if not keys:
+            return []
+        pipe = self._cache.get_client(keys[0], write=True).pipeline(transaction=True)
+        for key in keys:
+            key = self.make_and_validate_key(key)
+            pipe.incr(key, 1)
+            if refresh:
+                pipe.expire(key, timeout)
+            else:
+                pipe.expire(key, timeout, nx=True)
+        return [int(value) for value in pipe.execute()[::2]]
 
     def touch_many(self, keys: list[str], *, timeout: int) -> list[bool]:
         """:func:`touch_many` in one pipeline, one round trip (Django writes to server 0)."""
@@ -74,17 +77,25 @@ def count(key: str, *, timeout: int, refresh: bool = True) -> int:
     One Redis round trip with :class:`RedisCache` (the usual add, incr and touch took four);
     any other cache (tests, the in-memory default) goes through the plain cache API.
     """
+    return count_many([key], timeout=timeout, refresh=refresh)[0]
+
+
+def count_many(keys: list[str], *, timeout: int, refresh: bool = True) -> list[int]:
+    """:func:`count` for each of ``keys``, in order: one Redis round trip for all of them."""
     from django.core.cache import caches
 
     cache = caches["default"]
     if isinstance(cache, RedisCache):
-        return cache.count(key, timeout=timeout, refresh=refresh)
-    cache.add(key, 0, timeout=timeout)
-    try:
-        value = cache.incr(key)
-    except ValueError:  # expired between add and incr
+        return cache.count_many(keys, timeout=timeout, refresh=refresh)
+    counts = []
+    for key in keys:
         cache.add(key, 0, timeout=timeout)
-        value = cache.incr(key)
-    if refresh:
-        cache.touch(key, timeout)
-    return value
+        try:
+            value = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.add(key, 0, timeout=timeout)
+            value = cache.incr(key)
+        if refresh:
+            cache.touch(key, timeout)
+        counts.append(value)
+    return counts

@@ -54,42 +54,69 @@ def database_sync_to_async(func):
     return _PooledDatabaseSyncToAsync(func)
 
 
+class _Pending:
+    """One event loop's share of a :class:`Batch`: what waits for the next call, and whether a
+    call is scheduled or running."""
+
+    __slots__ = ("loop", "items", "futures", "scheduled", "running")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop):
+        self.loop = loop
+        self.items: list[tuple] = []
+        self.futures: list[asyncio.Future] = []
+        self.scheduled = self.running = False
+
+
 class Batch:
-    """Calls collected for ``window`` seconds on one event loop and run as ONE database call.
+    """Calls collected on one event loop and run as ONE database call, one call at a time.
 
     ``fn(items)`` gets every item submitted meanwhile and returns one result per item, in
     order; each caller of :meth:`submit` gets its own (an exception instance is raised to that
-    caller alone). For frames many sockets send all the time, such as delivery receipts: one
-    thread hop and one transaction per batch instead of per frame.
+    caller alone). A call starts ``window`` seconds after the first item of a batch, or, while
+    the previous call still runs, as soon as it ends with everything that arrived meanwhile (a
+    "group commit": with ``window=0`` an idle server runs each item at once, a busy one takes
+    them in ever larger batches instead of queueing a thread hop and a transaction per item).
+    For frames many sockets send all the time: messages, delivery receipts.
     """
 
     def __init__(self, fn, *, window: float = 0.02):
         self.fn = fn
         self.window = window
-        self._pending: dict[int, tuple] = {}
+        self._pending: dict[int, _Pending] = {}
 
     async def submit(self, *item):
         loop = asyncio.get_running_loop()
         pending = self._pending.get(id(loop))
-        if pending is None or pending[0] is not loop:
-            pending = self._pending[id(loop)] = (loop, [], [])
-            loop.call_later(self.window, lambda: asyncio.ensure_future(self._flush(pending)))
+        if pending is None or pending.loop is not loop:
+            pending = self._pending[id(loop)] = _Pending(loop)
         future = loop.create_future()
-        pending[1].append(item)
-        pending[2].append(future)
+        pending.items.append(item)
+        pending.futures.append(future)
+        self._schedule(pending)
         result = await future
         if isinstance(result, BaseException):
             raise result
         return result
 
-    async def _flush(self, pending) -> None:
-        loop, items, futures = pending
-        if self._pending.get(id(loop)) is pending:
-            del self._pending[id(loop)]
+    def _schedule(self, pending: _Pending) -> None:
+        if pending.items and not pending.scheduled and not pending.running:
+            pending.scheduled = True
+            pending.loop.call_later(self.window, self._start, pending)
+
+    def _start(self, pending: _Pending) -> None:
+        items, futures = pending.items, pending.futures
+        pending.items, pending.futures = [], []
+        pending.scheduled, pending.running = False, True
+        asyncio.ensure_future(self._run(pending, items, futures))
+
+    async def _run(self, pending: _Pending, items: list[tuple], futures: list) -> None:
         try:
             results = await database_sync_to_async(self.fn)(items)
         except Exception as exc:  # the whole batch failed: every caller hears it
             results = [exc] * len(items)
+        finally:
+            pending.running = False
+            self._schedule(pending)
         for future, result in zip(futures, results, strict=True):
             if not future.done():
                 future.set_result(result)

@@ -52,34 +52,44 @@ def frame_rate() -> Rate:
     return Rate.parse(settings.WS_FRAME_RATE)
 
 
-def count_send(user_id: int) -> int | None:
-    """Count one send by ``user_id``; None if allowed, else the seconds to wait.
+def count_sends(user_ids: list[int]) -> list[int | None]:
+    """Count one send by each of ``user_ids`` (a user given twice sent twice); per send None if
+    allowed, else the seconds to wait.
 
-    A fixed window in the cache: ``cache.incr`` is atomic (Redis ``INCR``), so concurrent
-    sends on several processes cannot slip past the limit together.
+    A fixed window in the cache: ``incr`` is atomic (Redis ``INCR``), so concurrent sends on
+    several processes cannot slip past the limit together. One Redis round trip for all of
+    them (INCR + EXPIRE NX each; see whatsapp.cache.count_many).
     """
     rate = send_rate()
     now = time.time()
     window = int(now // rate.seconds)
-    key = f"ratelimit:send:{user_id}:{window}"
-    # One Redis round trip (INCR + EXPIRE NX) on every send; see whatsapp.cache.count.
-    count = counters.count(key, timeout=rate.seconds + 1, refresh=False)
-    if count <= rate.count:
-        return None
-    return max(1, math.ceil((window + 1) * rate.seconds - now))
+    keys = [f"ratelimit:send:{user_id}:{window}" for user_id in user_ids]
+    counts = counters.count_many(keys, timeout=rate.seconds + 1, refresh=False)
+    wait = max(1, math.ceil((window + 1) * rate.seconds - now))
+    return [None if count <= rate.count else wait for count in counts]
+
+
+def count_send(user_id: int) -> int | None:
+    """Count one send by ``user_id``; None if allowed, else the seconds to wait."""
+    return count_sends([user_id])[0]
+
+
+def refusal(wait: int) -> RateLimited:
+    """The error for a send over the rate: code ``rate_limited``, ``retry_after`` seconds."""
+    rate = send_rate()
+    error = RateLimited(
+        f"Too many messages: at most {rate.count} every {rate.seconds} seconds. "
+        f"Try again in {wait} s."
+    )
+    error.retry_after = wait
+    return error
 
 
 def check_send(user_id: int) -> None:
     """Count one send; raise :class:`RateLimited` (code ``rate_limited``) beyond the rate."""
     wait = count_send(user_id)
     if wait is not None:
-        rate = send_rate()
-        error = RateLimited(
-            f"Too many messages: at most {rate.count} every {rate.seconds} seconds. "
-            f"Try again in {wait} s."
-        )
-        error.retry_after = wait
-        raise error
+        raise refusal(wait)
 
 
 class SendRateThrottle(BaseThrottle):

@@ -1,0 +1,177 @@
+"""Socket sends stored together (``services.send_many``, the consumer's group commit), each
+answered as a send alone would be."""
+
+import asyncio
+import threading
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts import services as account_services
+from chats import services
+from chats.models import Message
+from tests.chats.conftest import connect, receive_until
+from whatsapp.db import Batch
+from whatsapp.errors import DomainError, RateLimited
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(settings):
+    """The send counters live in the cache: a private one per test."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "send-batch-tests",
+        }
+    }
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+def test_new_messages_of_many_senders_are_one_insert_and_each_is_pushed(
+    alice, bob, carol, pushes, django_capture_on_commit_callbacks
+):
+    sends = [
+        (alice, bob.id, "hi Bob", "a1", "alice-tab"),
+        (bob, carol.id, "hi Carol", "b1", "bob-tab"),
+        (carol, carol.id, "note to self", "c1", None),
+    ]
+
+    with (
+        CaptureQueriesContext(connection) as queries,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        results = services.send_many(sends)
+
+    assert [(m.sender_id, m.receiver_id, m.content) for m in results] == [
+        (alice.id, bob.id, "hi Bob"),
+        (bob.id, carol.id, "hi Carol"),
+        (carol.id, carol.id, "note to self"),
+    ]
+    assert all(m.id and m.replayed is False for m in results)
+    assert results[2].read_at is not None and results[0].read_at is None  # "Message yourself"
+    inserts = [q for q in queries.captured_queries if q["sql"].startswith("INSERT")]
+    assert len(inserts) == 1
+    assert Message.objects.count() == 3
+    new = {(group, frame["message"]["message_id"], exclude) for group, frame, exclude in pushes}
+    assert (f"user.{bob.id}", results[0].id, "alice-tab") in new
+    assert (f"user.{alice.id}", results[0].id, "alice-tab") in new  # Alice's other tabs
+    assert (f"user.{carol.id}", results[1].id, "bob-tab") in new
+
+
+def test_the_query_count_does_not_grow_with_the_batch(make_user, pushes):
+    def queries_for(n):
+        users = [make_user() for _ in range(n + 1)]
+        sends = [(users[i], users[i + 1].id, "hello", f"q{i}", None) for i in range(n)]
+        with CaptureQueriesContext(connection) as queries:
+            services.send_many(sends)
+        return len(queries.captured_queries)
+
+    assert queries_for(2) == queries_for(20)
+
+
+def test_each_send_gets_its_own_error_and_the_others_are_stored(
+    alice, bob, carol, mallory, settings, pushes, django_capture_on_commit_callbacks
+):
+    account_services.block_user(carol, blocked=alice)
+    settings.MESSAGE_SEND_RATE = "4/60"
+    sends = [
+        (alice, bob.id, "fine", "e1", None),
+        (alice, 999_999, "to nobody", "e2", None),
+        (alice, carol.id, "blocked", "e3", None),
+        (alice, bob.id, "   ", "e4", None),
+        (alice, bob.id, "over the rate", "e5", None),
+        (mallory, bob.id, "x" * (settings.MESSAGE_MAX_LENGTH + 1), "e6", None),
+        (mallory, bob.id, "fine too", "x" * 65, None),
+    ]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        results = services.send_many(sends)
+
+    assert isinstance(results[0], Message)
+    codes = [getattr(r, "code", None) for r in results[1:]]
+    assert codes == ["not_found", "blocked", "blank", "rate_limited", "too_long", "invalid"]
+    assert isinstance(results[4], RateLimited) and results[4].retry_after >= 1
+    assert list(Message.objects.values_list("content", flat=True)) == ["fine"]
+    assert [frame["message"]["content"] for _, frame, _ in pushes] == ["fine", "fine"]
+
+
+def test_a_retried_client_id_is_answered_with_the_stored_message_and_the_rest_stored(
+    alice, bob, carol, pushes
+):
+    stored = services.send_message(alice, receiver=bob, content="once", client_id="r1")
+
+    results = services.send_many(
+        [
+            (alice, bob.id, "once", "r1", "tab"),
+            (alice, carol.id, "new", "r2", "tab"),
+            (alice, bob.id, "something else", "r1", "tab"),
+        ]
+    )
+
+    assert results[0].id == stored.id and results[0].replayed is True
+    assert results[1].content == "new" and results[1].replayed is False
+    assert isinstance(results[2], DomainError) and results[2].code == "client_id_conflict"
+    assert sorted(Message.objects.values_list("content", flat=True)) == ["new", "once"]
+
+
+def test_the_same_client_id_twice_in_one_batch_stores_one_message(alice, bob, pushes):
+    results = services.send_many(
+        [(alice, bob.id, "twice", "d1", None), (alice, bob.id, "twice", "d1", None)]
+    )
+
+    assert results[0].id == results[1].id
+    assert [r.replayed for r in results] == [False, True]
+    assert Message.objects.count() == 1
+
+
+async def test_a_batch_call_runs_at_once_when_idle_and_collects_while_one_runs():
+    calls = []
+    first_running, release = threading.Event(), threading.Event()
+
+    def fn(items):
+        values = [value for (value,) in items]
+        calls.append(values)
+        if values == [1]:
+            first_running.set()
+            release.wait(5)
+        return [value * 10 for value in values]
+
+    batch = Batch(fn, window=0)
+    first = asyncio.ensure_future(batch.submit(1))
+    await asyncio.to_thread(first_running.wait, 5)
+    later = [asyncio.ensure_future(batch.submit(n)) for n in (2, 3, 4)]
+    await asyncio.sleep(0.05)
+    assert calls == [[1]]  # the others wait for the running call
+
+    release.set()
+
+    assert await first == 10
+    assert await asyncio.gather(*later) == [20, 30, 40]
+    assert calls == [[1], [2, 3, 4]]
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_socket_sends_are_acked_and_delivered(alice, bob):
+    alice_tab, bob_tab = await connect(alice), await connect(bob)
+
+    for n in range(5):
+        await alice_tab.send_json_to(
+            {
+                "type": "message.send",
+                "receiver_id": bob.id,
+                "content": f"m{n}",
+                "client_id": f"s{n}",
+            }
+        )
+    acks = [await receive_until(alice_tab, "message.ack") for _ in range(5)]
+    received = [await receive_until(bob_tab, "message.new") for _ in range(5)]
+
+    assert [a["client_id"] for a in acks] == [f"s{n}" for n in range(5)]
+    assert [f["message"]["content"] for f in received] == [f"m{n}" for n in range(5)]
+    for socket in (alice_tab, bob_tab):
+        await socket.disconnect()
