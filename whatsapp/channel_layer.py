@@ -10,12 +10,15 @@ pool a command waits up to ``timeout`` seconds for a free connection instead.
 """
 
 import asyncio
+import logging
 
 from channels_redis.core import RedisChannelLayer as ChannelsRedisLayer
 from channels_redis.pubsub import RedisPubSubChannelLayer as PubSubLayer
-from channels_redis.pubsub import RedisPubSubLoopLayer
+from channels_redis.pubsub import RedisPubSubLoopLayer, RedisSingleShardConnection
 from channels_redis.utils import _wrap_close
 from redis.asyncio import BlockingConnectionPool
+
+logger = logging.getLogger(__name__)
 
 
 class RedisChannelLayer(ChannelsRedisLayer):
@@ -66,7 +69,37 @@ class SocketQueue:
                 return
 
 
+class _Shard(RedisSingleShardConnection):
+    """channels_redis' connection to one Redis, reading pushes without a timer per push.
+
+    Its loop waits for each message under a 0.1 s ``asyncio.timeout``: a timer set and
+    cancelled for every push a process receives, 7% of a busy server's CPU in the bench
+    (docs/performance.md, item 21). Here a read waits until a message comes; cancelling the task
+    (the layer's flush) still ends it, and a lost connection is retried as before.
+    """
+
+    async def _do_receiving(self):
+        while True:
+            try:
+                if self._pubsub and self._pubsub.subscribed:
+                    message = await self._pubsub.get_message(
+                        ignore_subscribe_messages=True, timeout=None
+                    )
+                    self._receive_message(message)
+                else:
+                    await asyncio.sleep(0.1)
+            except (asyncio.CancelledError, GeneratorExit):
+                raise
+            except Exception:
+                logger.exception("receiving from Redis failed; retrying in 1 s")
+                await asyncio.sleep(1)
+
+
 class _LoopLayer(RedisPubSubLoopLayer):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._shards = [_Shard(shard.host, self) for shard in self._shards]
+
     async def _subscribe_to_channel(self, channel):
         self.channels[channel] = SocketQueue()
         await self._get_shard(channel).subscribe(channel)
