@@ -25,7 +25,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.selectors import blocked_pairs, is_blocked_between
+from accounts.selectors import is_blocked_between, message_targets
 from chats import selectors
 from chats.models import FORWARDED_MANY_TIMES, Message
 from chats.serializers import message_json, timestamp
@@ -167,7 +167,7 @@ def send_message(
         guard = nullcontext()
     try:
         with guard:
-            message = _new_message(sender, receiver, content, client_id)
+            message = _new_message(sender, receiver.id, content, client_id)
             message.save(force_insert=True)
             if files:
                 attach_media(files, message=message)
@@ -184,12 +184,12 @@ def send_message(
     return message
 
 
-def _new_message(sender: User, receiver: User, content: str, client_id: str | None) -> Message:
+def _new_message(sender: User, receiver_id: int, content: str, client_id: str | None) -> Message:
     """An unsaved message; one to oneself ("Message yourself") is delivered and read at once."""
-    now = timezone.now() if receiver.id == sender.id else None
+    now = timezone.now() if receiver_id == sender.id else None
     return Message(
         sender=sender,
-        receiver=receiver,
+        receiver_id=receiver_id,
         content=content,
         client_id=client_id,
         delivered_at=now,
@@ -214,23 +214,23 @@ def send_many(sends: Sequence[SocketSend]) -> list[Message | DomainError]:
     from chats.media import mark_without_media
 
     waits = ratelimit.count_sends([sender.id for sender, *_ in sends])
-    receivers = selectors.active_users({receiver_id for _, receiver_id, *_ in sends})
-    blocked = blocked_pairs({(sender.id, receiver_id) for sender, receiver_id, *_ in sends})
+    active, blocked = message_targets(
+        {(sender.id, receiver_id) for sender, receiver_id, *_ in sends}
+    )
     results: list[Message | DomainError | None] = [None] * len(sends)
     fresh: list[tuple[int, Message]] = []
     alone: list[int] = []
     for i, (sender, receiver_id, content, client_id, _) in enumerate(sends):
-        receiver = receivers.get(receiver_id)
         if waits[i] is not None:
             results[i] = ratelimit.refusal(waits[i])
-        elif receiver is None:
+        elif receiver_id not in active:
             results[i] = DomainError("No such user.", code="not_found", field="receiver_id")
         elif frozenset((sender.id, receiver_id)) in blocked:
             alone.append(i)
         else:
             try:
                 check_content(content, has_media=False)
-                message = _new_message(sender, receiver, content, clean_client_id(client_id))
+                message = _new_message(sender, receiver_id, content, clean_client_id(client_id))
                 fresh.append((i, message))
             except DomainError:
                 alone.append(i)
@@ -250,7 +250,7 @@ def send_many(sends: Sequence[SocketSend]) -> list[Message | DomainError]:
         try:
             results[i] = send_message(
                 sender,
-                receiver=receivers[receiver_id],
+                receiver=User.objects.get(id=receiver_id),
                 content=content,
                 client_id=client_id,
                 origin_channel=origin_channel,
