@@ -175,3 +175,19 @@ async def test_socket_sends_are_acked_and_delivered(alice, bob):
     assert [f["message"]["content"] for f in received] == [f"m{n}" for n in range(5)]
     for socket in (alice_tab, bob_tab):
         await socket.disconnect()
+
+
+def test_blocks_count_either_way_round_and_inactive_receivers_are_not_found(
+    alice, bob, carol, make_user
+):
+    account_services.block_user(alice, blocked=bob)  # the sender blocked the receiver
+    gone = make_user()
+    gone.is_active = False
+    gone.save()
+
+    results = services.send_many(
+        [(alice, bob.id, "hi", "w1", None), (alice, gone.id, "hi", "w2", None)]
+    )
+
+    assert [r.code for r in results] == ["blocked", "not_found"]
+    assert not Message.objects.exists()
