@@ -54,9 +54,9 @@ def _ids(data: dict[str, Any], name: str) -> list[int]:
     return value
 
 
-def _send_batch(sends: list[services.SocketSend]) -> list[dict[str, Any] | DomainError]:
+def _send_batch(sends: list[services.SocketSend]) -> list[dict[str, Any] | Exception]:
     return [
-        message if isinstance(message, DomainError) else message_json(message)
+        message if isinstance(message, Exception) else message_json(message)
         for message in services.send_many(sends)
     ]
 

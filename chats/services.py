@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Value, prefetch_related_objects
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -68,6 +68,10 @@ def check_content(content: str, *, has_media: bool) -> None:
         )
     if not has_media and not content.strip():
         raise DomainError("Type a message or attach a file.", code="blank", field="content")
+    if "\x00" in content:  # JSON allows "\u0000"; PostgreSQL's text columns refuse it
+        raise DomainError(
+            "Messages cannot contain NUL characters.", code="invalid", field="content"
+        )
 
 
 def clean_client_id(client_id: Any) -> str | None:
@@ -201,7 +205,7 @@ def _new_message(sender: User, receiver_id: int, content: str, client_id: str | 
 SocketSend = tuple[User, int, str, str | None, str | None]
 
 
-def send_many(sends: Sequence[SocketSend]) -> list[Message | DomainError]:
+def send_many(sends: Sequence[SocketSend]) -> list[Message | DomainError | DatabaseError]:
     """Text messages from many sockets at once (``message.send`` frames, batched by the
     consumer): counted against each sender's rate, checked, stored with ONE ``INSERT`` and
     pushed. Per send the stored message (``replayed`` False) or the error, as a send alone
@@ -217,7 +221,7 @@ def send_many(sends: Sequence[SocketSend]) -> list[Message | DomainError]:
     active, blocked = message_targets(
         {(sender.id, receiver_id) for sender, receiver_id, *_ in sends}
     )
-    results: list[Message | DomainError | None] = [None] * len(sends)
+    results: list[Message | DomainError | DatabaseError | None] = [None] * len(sends)
     fresh: list[tuple[int, Message]] = []
     alone: list[int] = []
     for i, (sender, receiver_id, content, client_id, _) in enumerate(sends):
@@ -243,7 +247,9 @@ def send_many(sends: Sequence[SocketSend]) -> list[Message | DomainError]:
                     message.replayed = False
                     _publish_new([message], origin_channel=sends[i][4])
                     results[i] = message
-        except IntegrityError:  # a client_id used before (a retry): each answered on its own
+        except DatabaseError:
+            # A client_id used before (a retry), or a value the database refused: each is
+            # answered on its own, so one send's failure is not the others'.
             alone.extend(i for i, _ in fresh)
     for i in sorted(alone):
         sender, receiver_id, content, client_id, origin_channel = sends[i]
@@ -255,7 +261,7 @@ def send_many(sends: Sequence[SocketSend]) -> list[Message | DomainError]:
                 client_id=client_id,
                 origin_channel=origin_channel,
             )
-        except DomainError as exc:
+        except (DomainError, DatabaseError) as exc:
             results[i] = exc
     return results
 

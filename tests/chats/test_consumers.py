@@ -306,6 +306,7 @@ async def test_a_send_to_a_blocked_user_gets_an_error_and_stores_nothing(alice, 
         ({"content": "   "}, "blank"),
         ({"client_id": 12}, "invalid"),
         ({"client_id": "x" * 65}, "invalid"),
+        ({"content": "nul \u0000 inside"}, "invalid"),
     ],
 )
 async def test_an_invalid_send_gets_an_error_and_stores_nothing(alice, bob, changes, code):

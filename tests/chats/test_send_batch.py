@@ -5,7 +5,7 @@ import asyncio
 import threading
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts import services as account_services
@@ -191,3 +191,26 @@ def test_blocks_count_either_way_round_and_inactive_receivers_are_not_found(
 
     assert [r.code for r in results] == ["blocked", "not_found"]
     assert not Message.objects.exists()
+
+
+def test_a_nul_character_is_refused_and_the_rest_of_the_batch_stored(alice, bob):
+    results = services.send_many(
+        [(alice, bob.id, "a\x00b", "n1", None), (bob, alice.id, "fine", "n2", None)]
+    )
+
+    assert results[0].code == "invalid" and results[0].field == "content"
+    assert list(Message.objects.values_list("content", flat=True)) == ["fine"]
+
+
+def test_when_the_shared_insert_fails_each_send_is_stored_on_its_own(alice, bob, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise OperationalError("the batch INSERT failed")
+
+    monkeypatch.setattr(Message.objects, "bulk_create", refuse)
+
+    results = services.send_many(
+        [(alice, bob.id, "one", "f1", None), (bob, alice.id, "two", "f2", None)]
+    )
+
+    assert [m.content for m in results] == ["one", "two"]
+    assert Message.objects.count() == 2
