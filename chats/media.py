@@ -357,15 +357,26 @@ def prepare_uploads(
 _guard: ContextVar[list[str] | None] = ContextVar("media_files_written", default=None)
 
 
-def mark_without_media(item: Model) -> None:
-    """Record on a message (1:1 or group) just stored without files that it has no media.
+def mark_without_media(*items: Model) -> None:
+    """Record on messages (1:1 or group) stored or loaded without files that they have none.
 
-    As a prefetch would: rendering it then reads an empty result, where ``objects.none()``
+    As a prefetch would: rendering them then reads an empty result, where ``objects.none()``
     still went through the ORM's query compiler on every push and ack (docs/performance.md).
+    They share that result (an inbox page marks dozens; nothing writes to it).
     """
-    empty = Multimedia.objects.none()
-    empty._result_cache, empty._prefetch_done = [], True
-    item._prefetched_objects_cache = {"media": empty}
+    _mark_media(items, [])
+
+
+def mark_media(item: Model, media: list[Multimedia]) -> None:
+    """Record on a message (1:1 or group) its media, loaded already, as a prefetch would."""
+    _mark_media([item], media)
+
+
+def _mark_media(items: Iterable[Model], media: list[Multimedia]) -> None:
+    loaded = Multimedia.objects.none()
+    loaded._result_cache, loaded._prefetch_done = media, True
+    for item in items:
+        item._prefetched_objects_cache = {"media": loaded}
 
 
 @contextmanager

@@ -5,17 +5,20 @@ What a user may not see is :class:`whatsapp.errors.NotFound`, never a hint that 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Case, Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, When
+from django.db import connection
+from django.db.models import Exists, Field, Model, OuterRef, Q, QuerySet
 
-from accounts.models import Block, Contact, User
-from accounts.selectors import blocked_user_ids, blocks_between, is_blocked_between
-from chats.models import Message
-from groups.models import Group, GroupMember, GroupMessage, GroupMessageReceipt
+from accounts.models import Contact, User
+from accounts.selectors import active_users, blocked_user_ids, blocks_between, is_blocked_between
+from chats.media import mark_media, mark_without_media
+from chats.models import Message, Multimedia
+from groups.models import Group, GroupMessage
 from whatsapp.errors import Blocked, DomainError, NotFound
 
 USER, GROUP = "user", "group"
@@ -50,16 +53,11 @@ def message_receiver(user: User, user_id: int, *, field: str = "receiver_id") ->
     return receiver
 
 
-def active_users(user_ids: set[int]) -> dict[int, User]:
-    """The active users among ``user_ids``, by id (one query)."""
-    return User.objects.filter(id__in=user_ids, is_active=True).in_bulk()
-
-
 def message_receivers(
     user: User, user_ids: list[int], *, field: str = "receiver_ids"
 ) -> list[User]:
     """The active users named in a forward, in the order given; any unknown id is a 400."""
-    found = active_users(set(user_ids))
+    found = active_users().in_bulk(user_ids)
     missing = [str(i) for i in user_ids if i not in found]
     if missing:
         raise DomainError(f"No such user: {', '.join(missing)}.", code="not_found", field=field)
@@ -135,17 +133,119 @@ class ChatRow:
 class _RowKey:
     kind: str
     target_id: int
-    last_id: int | None
+    last_id: int  # 0: a group with no message since I joined
     last_activity_at: datetime
     unread: int = 0  # 1:1 rows; a group's is counted when its rows are loaded
+
+
+class _Columns:
+    """Columns of a model in a raw SELECT, read back into instances as the ORM reads them.
+
+    Columns not selected are deferred, as with ``only()``.
+    """
+
+    def __init__(self, model: type[Model], alias: str, *names: str):
+        self.model = model
+        self.fields = [f for f in model._meta.concrete_fields if not names or f.name in names]
+        self.attnames = [f.attname for f in self.fields]
+        self.sql = ", ".join(f'{alias}."{f.column}"' for f in self.fields)
+        self._readers: dict[str, list[tuple[int, Callable[[Any], Any]]]] = {}  # by database
+
+    def __len__(self) -> int:
+        return len(self.fields)
+
+    def loader(self) -> Callable[[Sequence[Any]], Any]:
+        """A function making an instance of a row's values of these columns, in order."""
+        db, model, attnames = connection.alias, self.model, self.attnames
+        readers = self._readers.get(db)
+        if readers is None:
+            readers = [(i, read) for i, f in enumerate(self.fields) if (read := _reader(f))]
+            self._readers[db] = readers
+
+        def load(values: Sequence[Any]) -> Any:
+            values = list(values)
+            for i, read in readers:
+                values[i] = read(values[i])
+            return model.from_db(db, attnames, values)
+
+        return load
+
+
+def _reader(field: Field) -> Callable[[Any], Any] | None:
+    """What the ORM does to ``field``'s value from the database; None when nothing.
+
+    Raw cursors skip it: SQLite hands back datetimes naive or as text, booleans as integers.
+    """
+    column = field.get_col(field.model._meta.db_table)
+    converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+    if not converters:
+        return None
+
+    def read(value: Any) -> Any:
+        for convert in converters:
+            value = convert(value, column, connection)
+        return value
+
+    return read
+
+
+def _in(params: dict[str, Any], name: str, values: list[int]) -> str:
+    """Placeholders for ``values`` in an ``IN (...)``, their values added to ``params``."""
+    params.update({f"{name}{i}": value for i, value in enumerate(values)})
+    return ", ".join(f"%({name}{i})s" for i in range(len(values)))
+
+
+_SENT_AT = Message._meta.get_field("sent_at")
+_MESSAGE = _Columns(Message, "m")
+# What the inbox shows of a peer: the API's public profile, the page's avatar and forward list.
+_PEER = _Columns(
+    User,
+    "peer",
+    *["id", "phone_number", "name", "profile_picture", "profile_thumbnail", "status"],
+    *["created_at", "updated_at", "last_seen", "is_active"],
+)
+_GROUP = _Columns(Group, "g", "id", "name")
+_GROUP_MESSAGE = _Columns(GroupMessage, "m")
+_SENDER = _Columns(User, "sender", "id", "phone_number", "name")
+_MEDIA = _Columns(Multimedia, "media")
+
+# Every chat of %(me)s, newest activity first: one row per 1:1 peer (its last message and how
+# many of its messages to me are unread) and per group (its last message since I joined:
+# members see what was sent since then, as the groups app's history does).
+_CHATS_SQL = """
+SELECT kind, target_id, last_id, last_at, unread FROM (
+    SELECT 'user' AS kind, peer_id AS target_id, MAX(message_id) AS last_id,
+           MAX(sent_at) AS last_at, COUNT(CASE WHEN unread THEN 1 END) AS unread
+    FROM (
+        SELECT CASE WHEN sender_id = %(me)s THEN receiver_id ELSE sender_id END AS peer_id,
+               message_id, sent_at,
+               receiver_id = %(me)s AND sender_id <> %(me)s AND read_at IS NULL AS unread
+        FROM messages
+        WHERE sender_id = %(me)s OR receiver_id = %(me)s
+    ) mine
+    GROUP BY peer_id
+    UNION ALL
+    SELECT 'group', member.group_id, COALESCE(last.group_message_id, 0),
+           COALESCE(last.sent_at, member.added_at), 0
+    FROM group_members member
+    LEFT JOIN group_messages last ON last.group_message_id = (
+        SELECT newest.group_message_id FROM group_messages newest
+        WHERE newest.group_id = member.group_id AND newest.sent_at >= member.added_at
+        ORDER BY newest.group_message_id DESC LIMIT 1
+    )
+    WHERE member.user_id = %(me)s
+) chats
+ORDER BY last_at DESC, last_id DESC, kind DESC, target_id DESC
+"""
 
 
 class Inbox:
     """``user``'s chats, newest activity first; a lazy sequence that paginates cheaply.
 
-    Ordering needs one query per kind (the newest message per peer with the unread count, the
-    newest message per group). Only the rows of a requested slice are then loaded, with a fixed
-    number of queries whatever their count: peers, last messages, their media, groups.
+    One raw query orders every chat; only the rows of a requested slice are then loaded, with
+    one query for its 1:1 rows (peer, last message and its media) and one for its groups (name,
+    last message with sender and media, unread count). Raw SQL: building and compiling the
+    ORM's queries was most of the inbox's CPU (docs/performance.md).
     """
 
     def __init__(self, user: User):
@@ -168,116 +268,114 @@ class Inbox:
 
     def keys(self) -> list[_RowKey]:
         if self._keys is None:
-            keys = self._peer_keys() + self._group_keys()
-            keys.sort(key=lambda k: (k.last_activity_at, k.last_id or 0), reverse=True)
-            self._keys = keys
+            read_at = _reader(_SENT_AT) or (lambda value: value)
+            with connection.cursor() as cursor:
+                cursor.execute(_CHATS_SQL, {"me": self.user.id})
+                self._keys = [
+                    _RowKey(kind, target_id, last_id, read_at(last_at), unread)
+                    for kind, target_id, last_id, last_at, unread in cursor.fetchall()
+                ]
         return self._keys
 
-    def _peer_keys(self) -> list[_RowKey]:
-        user_id = self.user.id
-        rows = (
-            Message.objects.filter(Q(sender_id=user_id) | Q(receiver_id=user_id))
-            .annotate(
-                peer_id=Case(When(sender_id=user_id, then=F("receiver_id")), default=F("sender_id"))
-            )
-            .order_by()
-            .values("peer_id")
-            .annotate(
-                last_id=Max("id"),
-                last_at=Max("sent_at"),
-                # Messages to me still unread; the same rows, so no query of its own.
-                unread=Count(
-                    "id",
-                    filter=Q(receiver_id=user_id, read_at__isnull=True) & ~Q(sender_id=user_id),
-                ),
-            )
-        )
-        return [_RowKey(USER, r["peer_id"], r["last_id"], r["last_at"], r["unread"]) for r in rows]
-
-    def _group_keys(self) -> list[_RowKey]:
-        # Members see what was sent since they joined (as the groups app's history does).
-        newest = GroupMessage.objects.filter(
-            group_id=OuterRef("group_id"), sent_at__gte=OuterRef("added_at")
-        ).order_by("-id")
-        rows = (
-            GroupMember.objects.filter(user_id=self.user.id)
-            .annotate(
-                last_id=Subquery(newest.values("id")[:1]),
-                last_at=Subquery(newest.values("sent_at")[:1]),
-            )
-            .values("group_id", "added_at", "last_id", "last_at")
-        )
-        return [
-            _RowKey(GROUP, r["group_id"], r["last_id"], r["last_at"] or r["added_at"]) for r in rows
-        ]
-
     def _load(self, keys: list[_RowKey]) -> list[ChatRow]:
-        user_id = self.user.id
         peer_keys = [k for k in keys if k.kind == USER]
         group_keys = [k for k in keys if k.kind == GROUP]
-        peer_ids = [k.target_id for k in peer_keys]
-        group_ids = [k.target_id for k in group_keys]
+        loaded = self._peer_rows(peer_keys) if peer_keys else {}
+        if group_keys:
+            loaded.update(self._group_rows(group_keys))
+        return [loaded[k] for k in keys]
 
-        peers = (
-            User.objects.annotate(
-                has_blocked_me=Exists(
-                    Block.objects.filter(blocker_id=OuterRef("pk"), blocked_id=user_id)
-                )
-            ).in_bulk(peer_ids)
-            if peer_ids
-            else {}
-        )
-        messages = (
-            Message.objects.prefetch_related("media").in_bulk([k.last_id for k in peer_keys])
-            if peer_keys
-            else {}
-        )
-        groups = Group.objects.in_bulk(group_ids) if group_ids else {}
-        last_ids = [k.last_id for k in group_keys if k.last_id]
-        group_messages = (
-            GroupMessage.objects.select_related("sender")
-            .prefetch_related("media")
-            .in_bulk(last_ids)
-            if last_ids
-            else {}
-        )
-        group_unread = {}
-        if group_ids:
-            group_unread = dict(
-                GroupMessageReceipt.objects.filter(
-                    user_id=user_id,
-                    read_at__isnull=True,
-                    group_message__group_id__in=group_ids,
-                )
-                .order_by()
-                .values("group_message__group_id")
-                .annotate(n=Count("id"))
-                .values_list("group_message__group_id", "n")
-            )
-
-        rows = []
-        for key in keys:
-            if key.kind == USER:
-                rows.append(
-                    ChatRow(
-                        kind=USER,
-                        last_activity_at=key.last_activity_at,
-                        peer=peers[key.target_id],
-                        last_message=messages.get(key.last_id),
-                        unread_count=key.unread,
-                    )
-                )
-            else:
-                rows.append(
-                    ChatRow(
-                        kind=GROUP,
-                        last_activity_at=key.last_activity_at,
-                        group=groups[key.target_id],
-                        last_message=group_messages.get(key.last_id),
-                        unread_count=group_unread.get(key.target_id, 0),
-                    )
-                )
+    def _peer_rows(self, keys: list[_RowKey]) -> dict[_RowKey, ChatRow]:
+        """The peers and last messages (one row per attachment) of these 1:1 chats."""
+        by_last_id = {k.last_id: k for k in keys}
+        params = {"me": self.user.id}
+        sql = f"""
+            SELECT {_MESSAGE.sql}, {_PEER.sql},
+                   EXISTS (SELECT 1 FROM blocks
+                           WHERE blocker_id = peer.user_id AND blocked_id = %(me)s),
+                   {_MEDIA.sql}
+            FROM messages m
+            JOIN users peer ON peer.user_id =
+                CASE WHEN m.sender_id = %(me)s THEN m.receiver_id ELSE m.sender_id END
+            LEFT JOIN multimedia media ON media.message_id = m.message_id
+            WHERE m.message_id IN ({_in(params, "last", list(by_last_id))})
+            ORDER BY media.multimedia_id
+        """  # noqa: S608 (only column names and placeholders are formatted in)
+        peer_at = len(_MESSAGE)
+        blocked_at = peer_at + len(_PEER)
+        load_message, load_peer, load_media = _MESSAGE.loader(), _PEER.loader(), _MEDIA.loader()
+        rows, media = {}, {}
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            for values in cursor.fetchall():
+                key = by_last_id[values[0]]
+                if key not in rows:
+                    peer = load_peer(values[peer_at:blocked_at])
+                    peer.has_blocked_me = bool(values[blocked_at])
+                    message = load_message(values[:peer_at])
+                    rows[key] = ChatRow(USER, key.last_activity_at, peer, None, message, key.unread)
+                    media[key] = []
+                if values[blocked_at + 1] is not None:
+                    media[key].append(load_media(values[blocked_at + 1 :]))
+        _attach_media(rows, media)
         return rows
+
+    def _group_rows(self, keys: list[_RowKey]) -> dict[_RowKey, ChatRow]:
+        """The groups, last messages (one row per attachment) and my unread counts."""
+        by_group_id = {k.target_id: k for k in keys}
+        params = {"me": self.user.id}
+        groups = _in(params, "group", list(by_group_id))
+        sql = f"""
+            SELECT {_GROUP.sql}, COALESCE(unread.n, 0), {_GROUP_MESSAGE.sql}, {_SENDER.sql},
+                   {_MEDIA.sql}
+            FROM "groups" g
+            LEFT JOIN group_messages m ON m.group_id = g.group_id
+                AND m.group_message_id IN ({_in(params, "last", [k.last_id for k in keys])})
+            LEFT JOIN users sender ON sender.user_id = m.sender_id
+            LEFT JOIN multimedia media ON media.group_message_id = m.group_message_id
+            LEFT JOIN (
+                SELECT message.group_id, COUNT(*) AS n
+                FROM group_message_receipts receipt
+                JOIN group_messages message
+                    ON message.group_message_id = receipt.group_message_id
+                WHERE receipt.user_id = %(me)s AND receipt.read_at IS NULL
+                    AND message.group_id IN ({groups})
+                GROUP BY message.group_id
+            ) unread ON unread.group_id = g.group_id
+            WHERE g.group_id IN ({groups})
+            ORDER BY media.multimedia_id
+        """  # noqa: S608 (only column names and placeholders are formatted in)
+        message_at = len(_GROUP) + 1
+        sender_at = message_at + len(_GROUP_MESSAGE)
+        media_at = sender_at + len(_SENDER)
+        load_group, load_message = _GROUP.loader(), _GROUP_MESSAGE.loader()
+        load_sender, load_media = _SENDER.loader(), _MEDIA.loader()
+        rows, media = {}, {}
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            for values in cursor.fetchall():
+                key = by_group_id[values[0]]
+                if key not in rows:
+                    group = load_group(values[: len(_GROUP)])
+                    message = None
+                    if values[message_at] is not None:  # else no message since I joined
+                        message = load_message(values[message_at:sender_at])
+                        message.sender = load_sender(values[sender_at:media_at])
+                        media[key] = []
+                    unread = values[len(_GROUP)]
+                    rows[key] = ChatRow(GROUP, key.last_activity_at, None, group, message, unread)
+                if values[media_at] is not None:
+                    media[key].append(load_media(values[media_at:]))
+        _attach_media(rows, media)
+        return rows
+
+
+def _attach_media(rows: dict[_RowKey, ChatRow], media: dict[_RowKey, list[Multimedia]]) -> None:
+    """Record on the rows' last messages their media, as ``prefetch_related("media")`` would."""
+    for key, items in media.items():
+        if items:
+            mark_media(rows[key].last_message, items)
+    mark_without_media(*(rows[key].last_message for key, items in media.items() if not items))
 
 
 def chats_for(user: User) -> Inbox:

@@ -242,8 +242,8 @@ def send_many(sends: Sequence[SocketSend]) -> list[Message | DomainError | Datab
         try:
             with transaction.atomic():
                 Message.objects.bulk_create([message for _, message in fresh])
+                mark_without_media(*(message for _, message in fresh))
                 for i, message in fresh:
-                    mark_without_media(message)
                     message.replayed = False
                     _publish_new([message], origin_channel=sends[i][4])
                     results[i] = message

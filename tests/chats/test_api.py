@@ -279,9 +279,9 @@ def test_the_inbox_is_paginated(alice_api, alice, make_user):
     assert second["next"] is None
 
 
-# The inbox over REST: the token and user, and the nine of the selector (the peers' query
+# The inbox over REST: the token and user, and the three of the selector (its 1:1 rows' query
 # also tells who blocked me, which hides their status).
-INBOX_API_QUERIES = 10
+INBOX_API_QUERIES = 4
 
 
 @pytest.mark.parametrize("size", [3, 30])
