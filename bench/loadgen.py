@@ -25,6 +25,11 @@ from typing import Any
 from hdrh.histogram import HdrHistogram
 from websockets.asyncio.client import connect
 
+# Client ids are unique per (sender, client_id) for good: a later run against the same database
+# (the next server of a --compare) would otherwise resend ids already stored, which the server
+# answers as retries (the stored message, sent again), not as new messages.
+RUN = os.urandom(4).hex() + "-"
+
 GEN_CPU_LIMIT = 0.90
 # uvloop's loop.time() ticks in whole milliseconds: measure with the high-resolution clock.
 clock = time.perf_counter
@@ -248,7 +253,7 @@ async def scenario_pairs(cfg: dict[str, Any]) -> dict[str, Any]:
                 await asyncio.sleep(delay)
             record(late, max(0.0, clock() - due))
             sender, (_, _, receiver_id) = senders[i % n], pairs[i % n]
-            client_id = f"s{step_no}r{rate}-{i}"
+            client_id = f"{RUN}s{step_no}r{rate}-{i}"
             scheduled[client_id] = due
             ack_wait[client_id] = due
             payload = {
@@ -310,7 +315,7 @@ async def settle_server(sender: Conn, receiver_id: int, scheduled: dict[str, flo
     """
     start = clock()
     for i in range(600):
-        client_id = f"probe-{i}"
+        client_id = f"{RUN}probe-{i}"
         scheduled[client_id] = clock()
         await sender.ws.send(
             json.dumps(

@@ -215,14 +215,12 @@ def send_many(sends: Sequence[SocketSend]) -> list[Message | DomainError | Datab
     ``client_id`` goes through :func:`send_message` on its own, which answers it (the error, or
     the stored message for a retry) exactly as it answers every other caller.
     """
-    from chats.media import mark_without_media
-
     waits = ratelimit.count_sends([sender.id for sender, *_ in sends])
     active, blocked = message_targets(
         {(sender.id, receiver_id) for sender, receiver_id, *_ in sends}
     )
     results: list[Message | DomainError | DatabaseError | None] = [None] * len(sends)
-    fresh: list[tuple[int, Message]] = []
+    fresh: dict[tuple[int, str | None] | int, tuple[int, Message]] = {}
     alone: list[int] = []
     for i, (sender, receiver_id, content, client_id, _) in enumerate(sends):
         if waits[i] is not None:
@@ -234,23 +232,35 @@ def send_many(sends: Sequence[SocketSend]) -> list[Message | DomainError | Datab
         else:
             try:
                 check_content(content, has_media=False)
-                message = _new_message(sender, receiver_id, content, clean_client_id(client_id))
-                fresh.append((i, message))
+                client_id = clean_client_id(client_id)
             except DomainError:
                 alone.append(i)
+                continue
+            key = i if client_id is None else (sender.id, client_id)
+            if key in fresh:  # the same send twice in one batch: the second is its retry
+                alone.append(i)
+            else:
+                fresh[key] = (i, _new_message(sender, receiver_id, content, client_id))
     if fresh:
         try:
-            with transaction.atomic():
-                Message.objects.bulk_create([message for _, message in fresh])
-                mark_without_media(*(message for _, message in fresh))
-                for i, message in fresh:
-                    message.replayed = False
-                    _publish_new([message], origin_channel=sends[i][4])
-                    results[i] = message
-        except DatabaseError:
-            # A client_id used before (a retry), or a value the database refused: each is
-            # answered on its own, so one send's failure is not the others'.
-            alone.extend(i for i, _ in fresh)
+            _store_new(fresh.values(), sends, results)
+        except IntegrityError:
+            # Retries among them (a client_id stored before): answered alone, the rest stored
+            # together; if that fails too, everything alone.
+            reused = set(
+                Message.objects.filter(
+                    sender_id__in={key[0] for key in fresh if isinstance(key, tuple)},
+                    client_id__in={key[1] for key in fresh if isinstance(key, tuple)},
+                ).values_list("sender_id", "client_id")
+            )
+            alone.extend(i for key, (i, _) in fresh.items() if key in reused)
+            rest = [item for key, item in fresh.items() if key not in reused]
+            try:
+                _store_new(rest, sends, results)
+            except DatabaseError:
+                alone.extend(i for i, _ in rest)
+        except DatabaseError:  # a value the database refused: one send's failure is its own
+            alone.extend(i for i, _ in fresh.values())
     for i in sorted(alone):
         sender, receiver_id, content, client_id, origin_channel = sends[i]
         try:
@@ -264,6 +274,24 @@ def send_many(sends: Sequence[SocketSend]) -> list[Message | DomainError | Datab
         except (DomainError, DatabaseError) as exc:
             results[i] = exc
     return results
+
+
+def _store_new(
+    fresh: Iterable[tuple[int, Message]], sends: Sequence[SocketSend], results: list
+) -> None:
+    """Store the new messages of :func:`send_many` in one transaction and push each."""
+    from chats.media import mark_without_media
+
+    fresh = list(fresh)
+    if not fresh:
+        return
+    with transaction.atomic():
+        Message.objects.bulk_create([message for _, message in fresh])
+        mark_without_media(*(message for _, message in fresh))
+        for i, message in fresh:
+            message.replayed = False
+            _publish_new([message], origin_channel=sends[i][4])
+            results[i] = message
 
 
 def _stored_with_client_id(sender: User, client_id: str | None) -> Message | None:

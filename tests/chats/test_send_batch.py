@@ -214,3 +214,21 @@ def test_when_the_shared_insert_fails_each_send_is_stored_on_its_own(alice, bob,
 
     assert [m.content for m in results] == ["one", "two"]
     assert Message.objects.count() == 2
+
+
+def test_a_retry_in_a_batch_leaves_the_new_sends_stored_together(alice, bob, make_user):
+    services.send_message(alice, receiver=bob, content="once", client_id="again")
+    senders = [make_user() for _ in range(5)]
+    sends = [(alice, bob.id, "once", "again", None)]
+    sends += [(sender, bob.id, "new", "fresh", None) for sender in senders]
+
+    with CaptureQueriesContext(connection) as queries:
+        results = services.send_many(sends)
+
+    assert results[0].replayed is True
+    assert [r.replayed for r in results[1:]] == [False] * 5
+    inserts = [q for q in queries.captured_queries if q["sql"].startswith("INSERT")]
+    # The batch's, refused for the retry; the five new ones together; the retry's own attempt
+    # (send_message answers its refusal with the stored message).
+    assert len(inserts) == 3
+    assert Message.objects.filter(content="new").count() == 5
