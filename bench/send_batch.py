@@ -15,6 +15,8 @@ import statistics
 import time
 import uuid
 
+from bench.run import bench_env
+
 
 def main() -> None:
     parser = argparse.ArgumentParser()
@@ -25,15 +27,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="1,10,30")
     parser.add_argument("--repeat", type=int, default=30)
     args = parser.parse_args()
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="whatsapp.settings",
-        DATABASE_URL=args.database_url,
-        REDIS_URL=args.redis_url,
-        DJANGO_DEBUG="0",
-        DJANGO_SECRET_KEY="bench-secret-key-" + "x" * 40,
-        DJANGO_DB_POOL_MAX_SIZE="4",
-        MESSAGE_SEND_RATE="100000/10s",
-    )
+    os.environ.update(bench_env(args.database_url, args.redis_url), DJANGO_DB_POOL_MAX_SIZE="4")
     import django
 
     django.setup()
