@@ -4,8 +4,9 @@ An app declares ``@frame("message.send", required=("receiver_id", "content"))`` 
 ``async def handler(consumer, data)``; the consumer validates the envelope and the required
 fields, then calls it. Handlers raise :class:`whatsapp.errors.DomainError` to answer with an
 ``error`` frame. A handler that sends a message counts it against the user's send rate
-(``whatsapp.ratelimit.check_send``: an ``error`` with code ``rate_limited`` beyond it) in the
-same database-thread call that stores it: one thread hop per message, not two.
+(``whatsapp.ratelimit``: an ``error`` with code ``rate_limited`` beyond it) in the same
+database-thread call that stores it; 1:1 sends share that call in batches
+(``whatsapp.db.Batch``).
 ``@on_connect`` hooks run after ``ready`` (join channel groups, replay what the user missed);
 ``@on_disconnect`` hooks run when the socket closes.
 
