@@ -58,13 +58,14 @@ class _Pending:
     """One event loop's share of a :class:`Batch`: what waits for the next call, and whether a
     call is scheduled or running."""
 
-    __slots__ = ("loop", "items", "futures", "scheduled", "running")
+    __slots__ = ("loop", "items", "futures", "scheduled", "running", "task")
 
     def __init__(self, loop: asyncio.AbstractEventLoop):
         self.loop = loop
         self.items: list[tuple] = []
         self.futures: list[asyncio.Future] = []
         self.scheduled = self.running = False
+        self.task: asyncio.Task | None = None  # the running call (the loop keeps tasks weakly)
 
 
 class Batch:
@@ -107,7 +108,7 @@ class Batch:
         items, futures = pending.items, pending.futures
         pending.items, pending.futures = [], []
         pending.scheduled, pending.running = False, True
-        asyncio.ensure_future(self._run(pending, items, futures))
+        pending.task = asyncio.ensure_future(self._run(pending, items, futures))
 
     async def _run(self, pending: _Pending, items: list[tuple], futures: list) -> None:
         try:
