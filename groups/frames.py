@@ -9,8 +9,6 @@ which calls :func:`groups.services.relay_group_typing` for ``typing`` with a ``g
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from typing import Any
 
 from accounts.models import User
@@ -18,11 +16,9 @@ from groups import selectors, services
 from groups.models import Group
 from groups.serializers import group_message_json
 from whatsapp import ratelimit
-from whatsapp.db import database_sync_to_async
+from whatsapp.db import Batch, database_sync_to_async
 from whatsapp.errors import DomainError, NotFound
 from whatsapp.frames import frame, on_connect, sync_source
-
-logger = logging.getLogger(__name__)
 
 # At most this many waiting group messages are pushed on connect; `sync` fetches the rest.
 CONNECT_PUSH_LIMIT = 200
@@ -78,52 +74,24 @@ async def group_message_send(consumer, data: dict[str, Any]) -> None:
     )
 
 
+def _mark_delivered(batch: list[tuple[int, list[int]]]) -> list[None]:
+    services.mark_group_messages_delivered_batch(batch)
+    return [None] * len(batch)
+
+
+# Every member's client acknowledges every group message: a 1,024-member group sends a thousand
+# ``group_message.delivered`` frames per message. They are collected for 50 ms and written
+# together (one UPDATE, one group-wide recompute), so the ticks lag by at most that much and the
+# database does one transaction instead of a thousand. Best effort: the socket does not wait, and
+# the next ack or a history page redoes a failed batch.
+_delivered = Batch(_mark_delivered, window=0.05)
+
+
 @frame("group_message.delivered", required=("group_message_ids",))
 async def group_message_delivered(consumer, data: dict[str, Any]) -> None:
-    """Delivered receipts are batched per process (see :class:`_DeliveredBatch`)."""
     ids = services.clean_ids(_ids_field(data))
     if ids:
-        _DeliveredBatch.for_loop().add(consumer.user.id, ids)
-
-
-class _DeliveredBatch:
-    """Every member's client acknowledges every group message: a 1,024-member group sends a
-    thousand ``group_message.delivered`` frames per message. They are collected for
-    ``WINDOW`` seconds and written together (one UPDATE, one group-wide recompute), so the
-    ticks lag by at most that much and the database does one transaction instead of a thousand.
-    """
-
-    WINDOW = 0.05
-    _by_loop: dict[int, _DeliveredBatch] = {}
-
-    def __init__(self, loop: asyncio.AbstractEventLoop):
-        self.loop = loop
-        self.pending: list[tuple[int, list[int]]] = []
-        self.scheduled = False
-
-    @classmethod
-    def for_loop(cls) -> _DeliveredBatch:
-        loop = asyncio.get_running_loop()
-        batch = cls._by_loop.get(id(loop))
-        if batch is None or batch.loop is not loop:
-            batch = cls._by_loop[id(loop)] = cls(loop)
-        return batch
-
-    def add(self, user_id: int, ids: list[int]) -> None:
-        self.pending.append((user_id, ids))
-        if not self.scheduled:
-            self.scheduled = True
-            self.loop.call_later(self.WINDOW, lambda: asyncio.ensure_future(self.flush()))
-
-    async def flush(self) -> None:
-        self.scheduled = False
-        batch, self.pending = self.pending, []
-        if not batch:
-            return
-        try:
-            await database_sync_to_async(services.mark_group_messages_delivered_batch)(batch)
-        except Exception:  # receipts are best effort: the next ack or a history page redoes it
-            logger.exception("batched delivered receipts failed")
+        _delivered.add(consumer.user.id, ids)
 
 
 @frame("group_message.read", required=("group_message_ids",))

@@ -14,11 +14,14 @@ Use it exactly like Channels' helper: ``await database_sync_to_async(service)(us
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from channels.db import DatabaseSyncToAsync
 from django.conf import settings
+
+logger = logging.getLogger(__name__)
 
 _executor: ThreadPoolExecutor | None = None
 _lock = threading.Lock()
@@ -63,7 +66,7 @@ class _Pending:
     def __init__(self, loop: asyncio.AbstractEventLoop):
         self.loop = loop
         self.items: list[tuple] = []
-        self.futures: list[asyncio.Future] = []
+        self.futures: list[asyncio.Future | None] = []  # None: added without a waiter
         self.scheduled = self.running = False
         self.task: asyncio.Task | None = None  # the running call (the loop keeps tasks weakly)
 
@@ -86,18 +89,27 @@ class Batch:
         self._pending: dict[int, _Pending] = {}
 
     async def submit(self, *item):
-        loop = asyncio.get_running_loop()
-        pending = self._pending.get(id(loop))
-        if pending is None or pending.loop is not loop:
-            pending = self._pending[id(loop)] = _Pending(loop)
-        future = loop.create_future()
-        pending.items.append(item)
-        pending.futures.append(future)
-        self._schedule(pending)
+        """Add ``item`` to the next call and return its result (raise its exception)."""
+        future = asyncio.get_running_loop().create_future()
+        self._queue(item, future)
         result = await future
         if isinstance(result, BaseException):
             raise result
         return result
+
+    def add(self, *item) -> None:
+        """Add ``item`` to the next call without waiting for it: for best-effort writes that a
+        later frame or page redoes (receipts). A failure is logged."""
+        self._queue(item, None)
+
+    def _queue(self, item: tuple, future: asyncio.Future | None) -> None:
+        loop = asyncio.get_running_loop()
+        pending = self._pending.get(id(loop))
+        if pending is None or pending.loop is not loop:
+            pending = self._pending[id(loop)] = _Pending(loop)
+        pending.items.append(item)
+        pending.futures.append(future)
+        self._schedule(pending)
 
     def _schedule(self, pending: _Pending) -> None:
         if pending.items and not pending.scheduled and not pending.running:
@@ -119,5 +131,8 @@ class Batch:
             pending.running = False
             self._schedule(pending)
         for future, result in zip(futures, results, strict=True):
-            if not future.done():
+            if future is None:
+                if isinstance(result, BaseException):
+                    logger.error("batched %s failed", self.fn.__name__, exc_info=result)
+            elif not future.done():
                 future.set_result(result)

@@ -232,3 +232,19 @@ def test_a_retry_in_a_batch_leaves_the_new_sends_stored_together(alice, bob, mak
     # (send_message answers its refusal with the stored message).
     assert len(inserts) == 3
     assert Message.objects.filter(content="new").count() == 5
+
+
+async def test_items_added_without_waiting_are_written_and_a_failure_is_logged(caplog):
+    calls = []
+
+    def fn(items):
+        calls.append(items)
+        raise RuntimeError("the database is gone")
+
+    batch = Batch(fn, window=0)
+    batch.add(1, [2])
+    batch.add(3, [4])
+    await asyncio.sleep(0.1)
+
+    assert calls == [[(1, [2]), (3, [4])]]
+    assert "batched fn failed" in caplog.text
