@@ -17,7 +17,14 @@ from chats.serializers import message_json
 from groups.services import relay_group_typing
 from whatsapp.db import Batch, database_sync_to_async
 from whatsapp.errors import DomainError
-from whatsapp.frames import SYNC_SOURCES, frame, on_connect, on_disconnect, sync_source
+from whatsapp.frames import (
+    SYNC_SOURCES,
+    frame,
+    int_field,
+    on_connect,
+    on_disconnect,
+    sync_source,
+)
 from whatsapp.realtime import apublish
 
 logger = logging.getLogger(__name__)
@@ -26,17 +33,6 @@ logger = logging.getLogger(__name__)
 TYPING_INTERVAL_SECONDS = 2.0
 # Replays and the connect-time push read this many messages per query.
 BATCH_SIZE = 200
-# Ids are bigints: a larger number names nothing (and could not even be compared on SQLite).
-MAX_ID = 2**63 - 1
-
-
-def _int(data: dict[str, Any], name: str, *, minimum: int = 1) -> int:
-    value = data.get(name)
-    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-        raise DomainError(f"{name} must be an integer of at least {minimum}.", code="invalid")
-    if value > MAX_ID:
-        raise DomainError(f"{name} is out of range.", code="invalid")
-    return value
 
 
 def _ids(data: dict[str, Any], name: str) -> list[int]:
@@ -67,7 +63,7 @@ _sends = Batch(_send_batch, window=0)
 
 @frame("message.send", required=("receiver_id", "content", "client_id"))
 async def message_send(consumer, data: dict[str, Any]) -> None:
-    receiver_id = _int(data, "receiver_id")
+    receiver_id = int_field(data, "receiver_id")
     content, client_id = data["content"], data["client_id"]
     if not isinstance(content, str):
         raise DomainError("content must be a string.", code="invalid")
@@ -103,9 +99,9 @@ async def typing(consumer, data: dict[str, Any]) -> None:
     if (data.get("receiver_id") is None) == (data.get("group_id") is None):
         raise DomainError("Give receiver_id or group_id.", code="missing_field")
     if data.get("receiver_id") is not None:
-        target = ("receiver_id", _int(data, "receiver_id"))
+        target = ("receiver_id", int_field(data, "receiver_id"))
     else:
-        target = ("group_id", _int(data, "group_id"))
+        target = ("group_id", int_field(data, "group_id"))
     last_relayed = getattr(consumer, "typing_relayed_at", None)
     if last_relayed is None:
         last_relayed = consumer.typing_relayed_at = {}
@@ -139,7 +135,9 @@ async def sync(consumer, data: dict[str, Any]) -> None:
         raise DomainError(
             "Give after_message_id and/or after_group_message_id.", code="missing_field"
         )
-    watermarks = {name: _int(data, name, minimum=0) for name in known if data.get(name) is not None}
+    watermarks = {
+        name: int_field(data, name, minimum=0) for name in known if data.get(name) is not None
+    }
     for name in fields:
         fetch = SYNC_SOURCES[name]
         after = watermarks[name]

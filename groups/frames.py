@@ -18,17 +18,10 @@ from groups.serializers import group_message_json
 from whatsapp import ratelimit
 from whatsapp.db import Batch, database_sync_to_async
 from whatsapp.errors import DomainError, NotFound
-from whatsapp.frames import frame, on_connect, sync_source
+from whatsapp.frames import frame, int_field, on_connect, sync_source
 
 # At most this many waiting group messages are pushed on connect; `sync` fetches the rest.
 CONNECT_PUSH_LIMIT = 200
-
-
-def _int_field(data: dict[str, Any], name: str) -> int:
-    value = data.get(name)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise DomainError(f"{name} must be a positive integer.", code="invalid", field=name)
-    return value
 
 
 def _ids_field(data: dict[str, Any]) -> list[Any]:
@@ -59,7 +52,7 @@ def _send(
 
 @frame("group_message.send", required=("group_id", "content"))
 async def group_message_send(consumer, data: dict[str, Any]) -> None:
-    group_id = _int_field(data, "group_id")
+    group_id = int_field(data, "group_id")
     content = data["content"]
     if not isinstance(content, str):
         raise DomainError("content must be a string.", code="invalid", field="content")

@@ -19,6 +19,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from whatsapp.errors import DomainError
+
 Handler = Callable[[Any, dict[str, Any]], Awaitable[None]]
 Hook = Callable[[Any], Awaitable[None]]
 # fetch(user, after_id, limit) -> up to `limit` (id, frame) pairs with id > after_id, ascending.
@@ -35,6 +37,22 @@ HANDLERS: dict[str, FrameSpec] = {}
 CONNECT_HOOKS: list[Hook] = []
 DISCONNECT_HOOKS: list[Hook] = []
 SYNC_SOURCES: dict[str, SyncFetch] = {}
+
+
+# Ids are bigints: a larger number names nothing (and could not even be compared on SQLite).
+MAX_ID = 2**63 - 1
+
+
+def int_field(data: dict[str, Any], name: str, *, minimum: int = 1) -> int:
+    """Frame field ``name`` as an integer from ``minimum`` up to a bigint; else ``invalid``."""
+    value = data.get(name)
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise DomainError(
+            f"{name} must be an integer of at least {minimum}.", code="invalid", field=name
+        )
+    if value > MAX_ID:
+        raise DomainError(f"{name} is out of range.", code="invalid", field=name)
+    return value
 
 
 def frame(type_: str, *, required: tuple[str, ...] = ()) -> Callable[[Handler], Handler]:
