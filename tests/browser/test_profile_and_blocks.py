@@ -33,7 +33,7 @@ def test_user_sets_a_picture_and_status_that_contacts_see(
     page.get_by_label("Status", exact=True).fill("Out sailing")
     page.get_by_role("button", name="Save").click()
 
-    expect(page.get_by_role("status")).to_contain_text("Profile updated.")
+    expect(page.get_by_role("status", name="Notifications")).to_contain_text("Profile updated.")
     picture = page.locator(".profile-summary img")
     expect(picture).to_be_visible()
     # The bytes arrive after the element is visible: wait for the decoded image.

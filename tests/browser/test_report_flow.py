@@ -64,7 +64,7 @@ def test_a_reported_message_removed_by_staff_disappears_from_open_chats(
     alice_page.get_by_label("Details (optional)").fill("Selling fakes")
     alice_page.get_by_role("button", name="Report").click()
     expect(alice_page).to_have_url(re.compile(rf"/chats/{bob.id}/$"))
-    expect(alice_page.get_by_role("status")).to_contain_text("Report sent.")
+    expect(alice_page.get_by_role("status", name="Notifications")).to_contain_text("Report sent.")
     alice_page.wait_for_function(SOCKET_OPEN)
     report = Report.objects.get()
     assert (report.message_id, report.reason, report.note) == (spam.id, "spam", "Selling fakes")

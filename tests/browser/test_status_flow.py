@@ -69,7 +69,7 @@ def test_a_contact_reports_a_status_from_the_viewer(live_server_url, new_page, a
     bob_page.get_by_role("button", name="Report").click()
 
     expect(bob_page).to_have_url(re.compile(r"/status/$"))
-    expect(bob_page.get_by_role("status")).to_contain_text("Report sent.")
+    expect(bob_page.get_by_role("status", name="Notifications")).to_contain_text("Report sent.")
     report = Report.objects.get()
     assert (report.kind, report.target_id, report.reporter, report.reason) == (
         "story",
