@@ -31,6 +31,7 @@ from chats.models import FORWARDED_MANY_TIMES, Message
 from chats.serializers import message_json, timestamp
 from whatsapp import cache as counters
 from whatsapp import ratelimit, realtime
+from whatsapp.db import insert_many
 from whatsapp.errors import Blocked, Conflict, DomainError, NotFound
 
 CLIENT_ID_MAX_LENGTH = Message._meta.get_field("client_id").max_length
@@ -285,8 +286,11 @@ def _store_new(
     fresh = list(fresh)
     if not fresh:
         return
-    with transaction.atomic():
-        Message.objects.bulk_create([message for _, message in fresh])
+    # One INSERT is the whole write: in autocommit it is a transaction of its own (no BEGIN and
+    # COMMIT round trips); in a caller's transaction a savepoint lets it fail alone.
+    in_transaction = transaction.get_connection().in_atomic_block
+    with transaction.atomic() if in_transaction else nullcontext():
+        insert_many([message for _, message in fresh])
         mark_without_media(*(message for _, message in fresh))
         for i, message in fresh:
             message.replayed = False

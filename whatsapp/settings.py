@@ -107,6 +107,11 @@ if DB_POOL_MAX_SIZE and DATABASES["default"]["ENGINE"] == "django.db.backends.po
         "max_size": DB_POOL_MAX_SIZE,
         "timeout": 20,
     }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Parameters travel beside the query, dumped by psycopg's C code, instead of being quoted
+    # into it in Python: a send batch's INSERT spent most of its CPU quoting its arrays
+    # (docs/performance.md, item 25).
+    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the ASGI server's threads write while others read.
     DATABASES["default"]["OPTIONS"] = {

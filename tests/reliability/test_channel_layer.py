@@ -40,6 +40,24 @@ async def test_a_group_message_reaches_every_channel_in_order_decoded_once(layer
     assert got[first][0] is got[second][0]  # one decoded dict for the process's sockets
 
 
+@needs_redis
+async def test_a_group_message_is_not_queued_for_the_channel_it_excludes(layer):
+    sender, other_tab = await layer.new_channel(), await layer.new_channel()
+    for channel in (sender, other_tab):
+        await layer.group_add("user.1", channel)
+
+    await layer.group_send_many(
+        [
+            ("user.1", {"type": "push", "n": 1, "exclude_channel": sender}),
+            ("user.1", {"type": "push", "n": 2}),
+        ]
+    )
+
+    assert [(await asyncio.wait_for(layer.receive(other_tab), 5))["n"] for _ in range(2)] == [1, 2]
+    # The excluded socket's first message is the second one: the first never reached its queue.
+    assert (await asyncio.wait_for(layer.receive(sender), 5))["n"] == 2
+    assert layer._get_layer().channels[sender].empty()
+
 async def test_an_item_woken_for_a_cancelled_getter_goes_to_the_next():
     queue = SocketQueue()
     first = asyncio.ensure_future(queue.get())
