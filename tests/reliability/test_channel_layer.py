@@ -58,6 +58,7 @@ async def test_a_group_message_is_not_queued_for_the_channel_it_excludes(layer):
     assert (await asyncio.wait_for(layer.receive(sender), 5))["n"] == 2
     assert layer._get_layer().channels[sender].empty()
 
+
 async def test_an_item_woken_for_a_cancelled_getter_goes_to_the_next():
     queue = SocketQueue()
     first = asyncio.ensure_future(queue.get())
