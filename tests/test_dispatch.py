@@ -1,0 +1,72 @@
+"""The consumer's loop (whatsapp.consumers.dispatch_each): what Channels' await_many_dispatch
+promises, without its asyncio.wait per message."""
+
+import asyncio
+
+import pytest
+from channels.exceptions import StopConsumer
+
+from whatsapp.consumers import dispatch_each
+
+
+class Source:
+    """A source of messages as the ASGI server's ``receive`` is one: counts its reads."""
+
+    def __init__(self):
+        self.queue: asyncio.Queue = asyncio.Queue()
+        self.reads = 0
+        self.cancelled = 0
+
+    async def __call__(self):
+        self.reads += 1
+        try:
+            return await self.queue.get()
+        except asyncio.CancelledError:
+            self.cancelled += 1
+            raise
+
+
+async def test_messages_are_dispatched_as_their_reads_finish_one_read_pending_per_source():
+    socket, layer = Source(), Source()
+    handled = []
+    reads_when_handled = []
+
+    async def dispatch(message):
+        handled.append(message["n"])
+        reads_when_handled.append(socket.reads)
+        await asyncio.sleep(0)  # a handler that awaits: the next frame waits for it
+        if message["n"] == 4:
+            raise StopConsumer
+
+    loop = asyncio.ensure_future(dispatch_each([socket, layer], dispatch))
+    await asyncio.sleep(0)
+    socket.queue.put_nowait({"n": 1})
+    await asyncio.sleep(0.01)
+    layer.queue.put_nowait({"n": 2})
+    await asyncio.sleep(0.01)
+    for n in (3, 4):  # two frames queued at once: the second is read after the first is handled
+        socket.queue.put_nowait({"n": n})
+
+    with pytest.raises(StopConsumer):
+        await asyncio.wait_for(loop, 2)
+
+    assert handled == [1, 2, 3, 4]
+    # Frame 1 was handled on the first read; frames 3 and 4 each on a read of their own.
+    assert reads_when_handled == [1, 2, 2, 3]
+    # On the way out the read still pending (the layer's: its receive then unsubscribes the
+    # channel) is cancelled; the socket is not read again after the frame that ended it.
+    assert (socket.reads, socket.cancelled, layer.cancelled) == (3, 0, 1)
+
+
+async def test_a_failing_read_ends_the_loop_with_its_error():
+    async def broken():
+        raise RuntimeError("connection lost")
+
+    idle = Source()
+
+    async def dispatch(message):
+        raise AssertionError("nothing to dispatch")
+
+    with pytest.raises(RuntimeError, match="connection lost"):
+        await asyncio.wait_for(dispatch_each([broken, idle], dispatch), 2)
+    assert idle.cancelled == 1
