@@ -21,8 +21,16 @@ from redis.asyncio import BlockingConnectionPool
 
 logger = logging.getLogger(__name__)
 
-# PUBLISH each (channel, message) pair of ARGV, in order, within one command.
-PUBLISH_ALL = "for i = 1, #ARGV, 2 do redis.call('PUBLISH', ARGV[i], ARGV[i + 1]) end"
+# PUBLISH each (channel, message, elsewhere) triple of ARGV, in order, within one command; with
+# elsewhere "1" only when a connection besides the publishing process's one listens on the
+# channel (NUMSUB counts one per subscribed process).
+PUBLISH_ALL = """
+for i = 1, #ARGV, 3 do
+  if ARGV[i + 2] == '0' or redis.call('PUBSUB', 'NUMSUB', ARGV[i])[2] > 1 then
+    redis.call('PUBLISH', ARGV[i], ARGV[i + 1])
+  end
+end
+"""
 
 
 class RedisChannelLayer(ChannelsRedisLayer):
@@ -179,6 +187,11 @@ class RedisPubSubChannelLayer(PubSubLayer):
         A script PUBLISHes them all: one request and one reply, where a pipeline of PUBLISH
         commands had redis-py read a reply per message, each under a timer of its own (17% of a
         busy server's event loop, docs/performance.md item 24).
+
+        A message whose ``exclude_channel`` is the only socket of its group in this process
+        (every 1:1 message to its sender's group, when the sender has no other tab here) is
+        published only if another process listens on the group: otherwise it would travel to
+        Redis and back only to be dropped (item 27).
         """
         layer = self._get_layer()
         per_shard: dict[int, tuple[Any, list]] = {}
@@ -186,7 +199,9 @@ class RedisPubSubChannelLayer(PubSubLayer):
             channel = layer._get_group_channel_name(group)
             shard = layer._get_shard(channel)
             args = per_shard.setdefault(id(shard), (shard, []))[1]
-            args += (channel, self.serialize(message))
+            exclude = message.get("exclude_channel")
+            elsewhere = exclude is not None and layer.groups.get(channel) == {exclude}
+            args += (channel, self.serialize(message), "1" if elsewhere else "0")
         for shard, args in per_shard.values():
             shard._ensure_redis()
             await shard._redis.eval(PUBLISH_ALL, 0, *args)

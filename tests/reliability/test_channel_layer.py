@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from whatsapp.channel_layer import RedisPubSubChannelLayer, SocketQueue
+from whatsapp.channel_layer import RedisPubSubChannelLayer, SocketQueue, _Shard
 
 needs_redis = pytest.mark.skipif(
     not os.environ.get("REDIS_URL"), reason="needs a Redis server (REDIS_URL)"
@@ -14,10 +14,13 @@ needs_redis = pytest.mark.skipif(
 
 
 @pytest.fixture
-async def layer():
-    layer = RedisPubSubChannelLayer(
-        hosts=[os.environ["REDIS_URL"]], prefix=f"test-{uuid.uuid4().hex[:8]}"
-    )
+def prefix():
+    return f"test-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+async def layer(prefix):
+    layer = RedisPubSubChannelLayer(hosts=[os.environ["REDIS_URL"]], prefix=prefix)
     yield layer
     await layer.flush()
 
@@ -57,6 +60,45 @@ async def test_a_group_message_is_not_queued_for_the_channel_it_excludes(layer):
     # The excluded socket's first message is the second one: the first never reached its queue.
     assert (await asyncio.wait_for(layer.receive(sender), 5))["n"] == 2
     assert layer._get_layer().channels[sender].empty()
+
+
+@needs_redis
+async def test_an_echo_for_the_sender_alone_is_published_only_when_another_process_listens(
+    layer, prefix, monkeypatch
+):
+    arrived = []
+    receive_message = _Shard._receive_message
+
+    def counting(shard, message):
+        if message is not None:
+            arrived.append(message["data"])
+        receive_message(shard, message)
+
+    monkeypatch.setattr(_Shard, "_receive_message", counting)
+    sender = await layer.new_channel()
+    await layer.group_add("user.1", sender)
+
+    # The sender's only socket is excluded and no other process listens: not published.
+    await layer.group_send_many(
+        [
+            ("user.1", {"type": "push", "n": 1, "exclude_channel": sender}),
+            ("user.1", {"type": "push", "n": 2}),
+        ]
+    )
+    assert (await asyncio.wait_for(layer.receive(sender), 5))["n"] == 2
+    assert len(arrived) == 1  # message 1 would have come first on the same connection
+
+    # Another process (a layer of its own, its own Redis connection) has a tab of that user.
+    other = RedisPubSubChannelLayer(hosts=[os.environ["REDIS_URL"]], prefix=prefix)
+    try:
+        other_tab = await other.new_channel()
+        await other.group_add("user.1", other_tab)
+        await layer.group_send_many(
+            [("user.1", {"type": "push", "n": 3, "exclude_channel": sender})]
+        )
+        assert (await asyncio.wait_for(other.receive(other_tab), 5))["n"] == 3
+    finally:
+        await other.flush()
 
 
 async def test_an_item_woken_for_a_cancelled_getter_goes_to_the_next():
