@@ -25,11 +25,17 @@ async def layer(prefix):
     await layer.flush()
 
 
+async def sockets_in(layer, group: str, count: int) -> list[str]:
+    """``count`` new channels of this process (its sockets), each in ``group``."""
+    channels = [await layer.new_channel() for _ in range(count)]
+    for channel in channels:
+        await layer.group_add(group, channel)
+    return channels
+
+
 @needs_redis
 async def test_a_group_message_reaches_every_channel_in_order_decoded_once(layer):
-    first, second = await layer.new_channel(), await layer.new_channel()
-    for channel in (first, second):
-        await layer.group_add("room", channel)
+    first, second = await sockets_in(layer, "room", 2)
 
     await layer.group_send_many(
         [("room", {"type": "push", "n": 1}), ("room", {"type": "push", "n": 2})]
@@ -45,9 +51,7 @@ async def test_a_group_message_reaches_every_channel_in_order_decoded_once(layer
 
 @needs_redis
 async def test_a_group_message_is_not_queued_for_the_channel_it_excludes(layer):
-    sender, other_tab = await layer.new_channel(), await layer.new_channel()
-    for channel in (sender, other_tab):
-        await layer.group_add("user.1", channel)
+    sender, other_tab = await sockets_in(layer, "user.1", 2)
 
     await layer.group_send_many(
         [
@@ -75,8 +79,7 @@ async def test_an_echo_for_the_sender_alone_is_published_only_when_another_proce
         receive_message(shard, message)
 
     monkeypatch.setattr(_Shard, "_receive_message", counting)
-    sender = await layer.new_channel()
-    await layer.group_add("user.1", sender)
+    [sender] = await sockets_in(layer, "user.1", 1)
 
     # The sender's only socket is excluded and no other process listens: not published.
     await layer.group_send_many(
@@ -91,8 +94,7 @@ async def test_an_echo_for_the_sender_alone_is_published_only_when_another_proce
     # Another process (a layer of its own, its own Redis connection) has a tab of that user.
     other = RedisPubSubChannelLayer(hosts=[os.environ["REDIS_URL"]], prefix=prefix)
     try:
-        other_tab = await other.new_channel()
-        await other.group_add("user.1", other_tab)
+        [other_tab] = await sockets_in(other, "user.1", 1)
         await layer.group_send_many(
             [("user.1", {"type": "push", "n": 3, "exclude_channel": sender})]
         )
