@@ -199,8 +199,8 @@ class RedisPubSubChannelLayer(PubSubLayer):
             channel = layer._get_group_channel_name(group)
             shard = layer._get_shard(channel)
             args = per_shard.setdefault(id(shard), (shard, []))[1]
-            exclude = message.get("exclude_channel")
-            elsewhere = exclude is not None and layer.groups.get(channel) == {exclude}
+            exclude, members = message.get("exclude_channel"), layer.groups.get(channel, ())
+            elsewhere = exclude is not None and len(members) == 1 and exclude in members
             args += (channel, self.serialize(message), "1" if elsewhere else "0")
         for shard, args in per_shard.values():
             shard._ensure_redis()
