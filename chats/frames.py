@@ -57,8 +57,8 @@ def _send_batch(sends: list[services.SocketSend]) -> list[dict[str, Any] | Excep
     ]
 
 
-# Sends of every socket of the process, stored together while the previous batch is written.
-_sends = Batch(_send_batch, window=0)
+# Sends of every socket of the process, stored together while the previous batches are written.
+_sends = Batch(_send_batch, window=0, concurrency=2)
 
 
 @frame("message.send", required=("receiver_id", "content", "client_id"))

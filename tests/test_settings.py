@@ -28,6 +28,7 @@ DEPLOYMENT_VARIABLES = (
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
     "DJANGO_ALLOW_ASYNC_UNSAFE",
+    "DJANGO_DB_PREPARE_THRESHOLD",
 )
 SECRET_KEY = secrets.token_urlsafe(64)
 
@@ -54,6 +55,7 @@ DUMP_SETTINGS = textwrap.dedent(
     print(json.dumps({
         "debug": settings.DEBUG,
         "database": {key: database.get(key) for key in ("ENGINE", "NAME", "USER", "HOST", "PORT")},
+        "prepare_threshold": database.get("OPTIONS", {}).get("prepare_threshold"),
         "channel_layer": f"{layer.__module__}.{layer.__qualname__}",
         "channel_layer_hosts": settings.CHANNEL_LAYERS["default"].get("CONFIG", {}).get("hosts"),
         "channel_layer_is_redis": issubclass(layer, (RedisChannelLayer, RedisPubSubChannelLayer)),
@@ -129,6 +131,35 @@ def test_database_url_is_honoured():
         "HOST": "db.internal",
         "PORT": 6543,
     }
+
+
+def test_postgresql_prepares_repeated_statements_unless_turned_off():
+    url = "postgres://chat:secret@db.internal:6543/messenger"
+
+    assert settings_with(DATABASE_URL=url)["prepare_threshold"] == 5
+    assert (
+        settings_with(DATABASE_URL=url, DJANGO_DB_PREPARE_THRESHOLD="2")["prepare_threshold"] == 2
+    )
+    off = settings_with(DATABASE_URL=url, DJANGO_DB_PREPARE_THRESHOLD="0")
+    assert off["prepare_threshold"] is None
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="needs PostgreSQL"
+)
+def test_a_statement_run_a_sixth_time_is_prepared_on_its_connection():
+    from django.db import connection
+
+    statement = "SELECT %s::int + 1 /* prepared-statement test */"
+    with connection.cursor() as cursor:
+        for n in range(6):  # run five times as it is, then prepared
+            cursor.execute(statement, [n])
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%prepared-statement test%"],
+        )
+        assert cursor.fetchone() == (1,)
 
 
 def test_redis_url_selects_the_redis_channel_layer_and_cache():

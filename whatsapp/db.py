@@ -103,34 +103,41 @@ def insert_many(objs: Sequence[Model]) -> None:
 
 
 class _Pending:
-    """One event loop's share of a :class:`Batch`: what waits for the next call, and whether a
-    call is scheduled or running."""
+    """One event loop's share of a :class:`Batch`: what waits for the next call, whether one is
+    scheduled, and the calls running."""
 
-    __slots__ = ("loop", "items", "futures", "scheduled", "running", "task")
+    __slots__ = ("loop", "items", "futures", "scheduled", "tasks")
 
     def __init__(self, loop: asyncio.AbstractEventLoop):
         self.loop = loop
         self.items: list[tuple] = []
         self.futures: list[asyncio.Future | None] = []  # None: added without a waiter
-        self.scheduled = self.running = False
-        self.task: asyncio.Task | None = None  # the running call (the loop keeps tasks weakly)
+        self.scheduled = False
+        self.tasks: set[asyncio.Task] = set()  # the running calls (the loop keeps tasks weakly)
 
 
 class Batch:
-    """Calls collected on one event loop and run as ONE database call, one call at a time.
+    """Calls collected on one event loop and run as ONE database call, at most ``concurrency``
+    calls at a time.
 
     ``fn(items)`` gets every item submitted meanwhile and returns one result per item, in
     order; each caller of :meth:`submit` gets its own (an exception instance is raised to that
     caller alone). A call starts ``window`` seconds after the first item of a batch, or, while
-    the previous call still runs, as soon as it ends with everything that arrived meanwhile (a
+    ``concurrency`` calls run, as soon as one ends with everything that arrived meanwhile (a
     "group commit": with ``window=0`` an idle server runs each item at once, a busy one takes
     them in ever larger batches instead of queueing a thread hop and a transaction per item).
     For frames many sockets send all the time: messages, delivery receipts.
+
+    With ``concurrency`` 2 an item that arrives while a call runs starts at once in a second
+    call instead of waiting for the first to end (docs/performance.md, item 28); calls may then
+    finish out of order, which suits items that are independent of each other (each socket
+    awaits its own item before it sends the next).
     """
 
-    def __init__(self, fn, *, window: float = 0.02):
+    def __init__(self, fn, *, window: float = 0.02, concurrency: int = 1):
         self.fn = fn
         self.window = window
+        self.concurrency = concurrency
         self._pending: dict[int, _Pending] = {}
 
     async def submit(self, *item):
@@ -157,15 +164,15 @@ class Batch:
         self._schedule(pending)
 
     def _schedule(self, pending: _Pending) -> None:
-        if pending.items and not pending.scheduled and not pending.running:
+        if pending.items and not pending.scheduled and len(pending.tasks) < self.concurrency:
             pending.scheduled = True
             pending.loop.call_later(self.window, self._start, pending)
 
     def _start(self, pending: _Pending) -> None:
         items, futures = pending.items, pending.futures
         pending.items, pending.futures = [], []
-        pending.scheduled, pending.running = False, True
-        pending.task = asyncio.ensure_future(self._run(pending, items, futures))
+        pending.scheduled = False
+        pending.tasks.add(asyncio.ensure_future(self._run(pending, items, futures)))
 
     async def _run(self, pending: _Pending, items: list[tuple], futures: list) -> None:
         try:
@@ -173,7 +180,7 @@ class Batch:
         except Exception as exc:  # the whole batch failed: every caller hears it
             results = [exc] * len(items)
         finally:
-            pending.running = False
+            pending.tasks.discard(asyncio.current_task())
             self._schedule(pending)
         for future, result in zip(futures, results, strict=True):
             if future is None:

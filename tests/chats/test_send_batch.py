@@ -159,6 +159,34 @@ async def test_a_batch_call_runs_at_once_when_idle_and_collects_while_one_runs()
     assert calls == [[1], [2, 3, 4]]
 
 
+async def test_with_a_concurrency_of_two_an_item_starts_while_one_call_runs():
+    calls = []
+    running = {1: threading.Event(), 2: threading.Event()}
+    release = threading.Event()
+
+    def fn(items):
+        values = [value for (value,) in items]
+        calls.append(values)
+        if values[0] in running:
+            running[values[0]].set()
+            release.wait(5)
+        return [value * 10 for value in values]
+
+    batch = Batch(fn, window=0, concurrency=2)
+    first = asyncio.ensure_future(batch.submit(1))
+    await asyncio.to_thread(running[1].wait, 5)
+    second = asyncio.ensure_future(batch.submit(2))
+    await asyncio.to_thread(running[2].wait, 5)  # started while the first call still runs
+    later = [asyncio.ensure_future(batch.submit(n)) for n in (3, 4)]
+    await asyncio.sleep(0.05)
+    assert calls == [[1], [2]]  # two calls run: the others wait for one of them to end
+
+    release.set()
+
+    assert await asyncio.gather(first, second, *later) == [10, 20, 30, 40]
+    assert calls == [[1], [2], [3, 4]]
+
+
 @pytest.mark.django_db(transaction=True)
 async def test_socket_sends_are_acked_and_delivered(alice, bob):
     alice_tab, bob_tab = await connect(alice), await connect(bob)
