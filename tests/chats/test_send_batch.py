@@ -187,6 +187,31 @@ async def test_with_a_concurrency_of_two_an_item_starts_while_one_call_runs():
     assert calls == [[1], [2], [3, 4]]
 
 
+async def test_beside_a_call_of_several_items_nothing_more_starts():
+    calls = []
+    running, release = threading.Event(), threading.Event()
+
+    def fn(items):
+        values = [value for (value,) in items]
+        calls.append(values)
+        if values == [1, 2]:
+            running.set()
+            release.wait(5)
+        return [value * 10 for value in values]
+
+    batch = Batch(fn, window=0.01, concurrency=2)
+    busy = [asyncio.ensure_future(batch.submit(n)) for n in (1, 2)]  # one call of two items
+    await asyncio.to_thread(running.wait, 5)
+    later = [asyncio.ensure_future(batch.submit(n)) for n in (3, 4)]
+    await asyncio.sleep(0.1)
+    assert calls == [[1, 2]]  # a busy process batches: the others wait for that call
+
+    release.set()
+
+    assert await asyncio.gather(*busy, *later) == [10, 20, 30, 40]
+    assert calls == [[1, 2], [3, 4]]
+
+
 @pytest.mark.django_db(transaction=True)
 async def test_socket_sends_are_acked_and_delivered(alice, bob):
     alice_tab, bob_tab = await connect(alice), await connect(bob)
