@@ -133,83 +133,73 @@ def test_the_same_client_id_twice_in_one_batch_stores_one_message(alice, bob, pu
     assert Message.objects.count() == 1
 
 
-async def test_a_batch_call_runs_at_once_when_idle_and_collects_while_one_runs():
-    calls = []
-    first_running, release = threading.Event(), threading.Event()
+class HeldCalls:
+    """A batch function that records its calls and holds those whose first item is in ``hold``
+    (each signals ``started[item]``) until ``release`` is set; it answers each item times 10."""
 
-    def fn(items):
+    def __init__(self, *hold: int):
+        self.calls: list[list[int]] = []
+        self.started = {item: threading.Event() for item in hold}
+        self.release = threading.Event()
+
+    def __call__(self, items):
         values = [value for (value,) in items]
-        calls.append(values)
-        if values == [1]:
-            first_running.set()
-            release.wait(5)
+        self.calls.append(values)
+        if values[0] in self.started:
+            self.started[values[0]].set()
+            self.release.wait(5)
         return [value * 10 for value in values]
 
+    async def wait_started(self, item: int) -> None:
+        assert await asyncio.to_thread(self.started[item].wait, 5)
+
+
+async def test_a_batch_call_runs_at_once_when_idle_and_collects_while_one_runs():
+    fn = HeldCalls(1)
     batch = Batch(fn, window=0)
     first = asyncio.ensure_future(batch.submit(1))
-    await asyncio.to_thread(first_running.wait, 5)
+    await fn.wait_started(1)
     later = [asyncio.ensure_future(batch.submit(n)) for n in (2, 3, 4)]
     await asyncio.sleep(0.05)
-    assert calls == [[1]]  # the others wait for the running call
+    assert fn.calls == [[1]]  # the others wait for the running call
 
-    release.set()
+    fn.release.set()
 
     assert await first == 10
     assert await asyncio.gather(*later) == [20, 30, 40]
-    assert calls == [[1], [2, 3, 4]]
+    assert fn.calls == [[1], [2, 3, 4]]
 
 
 async def test_with_a_concurrency_of_two_an_item_starts_while_one_call_runs():
-    calls = []
-    running = {1: threading.Event(), 2: threading.Event()}
-    release = threading.Event()
-
-    def fn(items):
-        values = [value for (value,) in items]
-        calls.append(values)
-        if values[0] in running:
-            running[values[0]].set()
-            release.wait(5)
-        return [value * 10 for value in values]
-
+    fn = HeldCalls(1, 2)
     batch = Batch(fn, window=0, concurrency=2)
     first = asyncio.ensure_future(batch.submit(1))
-    await asyncio.to_thread(running[1].wait, 5)
+    await fn.wait_started(1)
     second = asyncio.ensure_future(batch.submit(2))
-    await asyncio.to_thread(running[2].wait, 5)  # started while the first call still runs
+    await fn.wait_started(2)  # started while the first call still runs
     later = [asyncio.ensure_future(batch.submit(n)) for n in (3, 4)]
     await asyncio.sleep(0.05)
-    assert calls == [[1], [2]]  # two calls run: the others wait for one of them to end
+    assert fn.calls == [[1], [2]]  # two calls run: the others wait for one of them to end
 
-    release.set()
+    fn.release.set()
 
     assert await asyncio.gather(first, second, *later) == [10, 20, 30, 40]
-    assert calls == [[1], [2], [3, 4]]
+    assert fn.calls == [[1], [2], [3, 4]]
 
 
 async def test_beside_a_call_of_several_items_nothing_more_starts():
-    calls = []
-    running, release = threading.Event(), threading.Event()
-
-    def fn(items):
-        values = [value for (value,) in items]
-        calls.append(values)
-        if values == [1, 2]:
-            running.set()
-            release.wait(5)
-        return [value * 10 for value in values]
-
+    fn = HeldCalls(1)
     batch = Batch(fn, window=0.01, concurrency=2)
     busy = [asyncio.ensure_future(batch.submit(n)) for n in (1, 2)]  # one call of two items
-    await asyncio.to_thread(running.wait, 5)
+    await fn.wait_started(1)
     later = [asyncio.ensure_future(batch.submit(n)) for n in (3, 4)]
     await asyncio.sleep(0.1)
-    assert calls == [[1, 2]]  # a busy process batches: the others wait for that call
+    assert fn.calls == [[1, 2]]  # a busy process batches: the others wait for that call
 
-    release.set()
+    fn.release.set()
 
     assert await asyncio.gather(*busy, *later) == [10, 20, 30, 40]
-    assert calls == [[1, 2], [3, 4]]
+    assert fn.calls == [[1, 2], [3, 4]]
 
 
 @pytest.mark.django_db(transaction=True)
