@@ -250,15 +250,19 @@ def test_a_nul_character_is_refused_and_the_rest_of_the_batch_stored(alice, bob)
 
 
 def test_when_the_shared_insert_fails_each_send_is_stored_on_its_own(alice, bob, monkeypatch):
-    def refuse(*args, **kwargs):
+    attempts = []
+
+    def refuse(objs):
+        attempts.append([m.content for m in objs])
         raise OperationalError("the batch INSERT failed")
 
-    monkeypatch.setattr(Message.objects, "bulk_create", refuse)
+    monkeypatch.setattr(services, "insert_many", refuse)
 
     results = services.send_many(
         [(alice, bob.id, "one", "f1", None), (bob, alice.id, "two", "f2", None)]
     )
 
+    assert attempts == [["one", "two"]]  # the shared INSERT was tried, then each alone
     assert [m.content for m in results] == ["one", "two"]
     assert Message.objects.count() == 2
 
