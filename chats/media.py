@@ -17,6 +17,7 @@ import io
 import re
 import uuid
 import zipfile
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -31,6 +32,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Model, QuerySet
+from django.db.models.query import ModelIterable
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
@@ -370,6 +372,38 @@ def mark_without_media(*items: Model) -> None:
 def mark_media(item: Model, media: list[Multimedia]) -> None:
     """Record on a message (1:1 or group) its media, loaded already, as a prefetch would."""
     _mark_media([item], media)
+
+
+def load_media(messages: Sequence[Model]) -> None:
+    """Load the media of messages (1:1 or group, all of one model) with ONE query and record
+    each message's, as ``prefetch_related("media")`` does, but without the queryset Django's
+    prefetch builds for every message to hold its part (docs/performance.md, item 31)."""
+    if not messages:
+        return
+    link = type(messages[0])._meta.get_field("media").field  # Multimedia's key to the message
+    found: dict[Any, list[Multimedia]] = defaultdict(list)
+    for item in Multimedia.objects.filter(**{f"{link.name}__in": [m.pk for m in messages]}):
+        found[getattr(item, link.attname)].append(item)
+    for message in messages:
+        if found.get(message.pk):
+            mark_media(message, found[message.pk])
+    mark_without_media(*(message for message in messages if not found.get(message.pk)))
+
+
+class _WithMedia(ModelIterable):
+    def __iter__(self):
+        messages = list(super().__iter__())
+        load_media(messages)
+        return iter(messages)
+
+
+def with_media(queryset: QuerySet) -> QuerySet:
+    """``queryset`` of messages, each fetched with its media attached by :func:`load_media`:
+    ``prefetch_related("media")``'s result, one query per fetch, less CPU per message. Slices,
+    ``first()`` and further filters keep it."""
+    loading = queryset.all()
+    loading._iterable_class = _WithMedia
+    return loading
 
 
 def _mark_media(items: Iterable[Model], media: list[Multimedia]) -> None:

@@ -16,7 +16,7 @@ from django.db.models import Exists, Field, Model, OuterRef, Q, QuerySet
 
 from accounts.models import Contact, User
 from accounts.selectors import active_users, blocked_user_ids, blocks_between, is_blocked_between
-from chats.media import mark_media, mark_without_media
+from chats.media import mark_media, mark_without_media, with_media
 from chats.models import Message, Multimedia
 from groups.models import Group, GroupMessage
 from whatsapp.errors import Blocked, DomainError, NotFound
@@ -66,10 +66,8 @@ def message_receivers(
 
 def visible_messages(user: User) -> QuerySet[Message]:
     """Every 1:1 message ``user`` sent or received, media prefetched, newest first."""
-    return (
-        Message.objects.filter(Q(sender_id=user.id) | Q(receiver_id=user.id))
-        .prefetch_related("media")
-        .order_by("-id")
+    return with_media(
+        Message.objects.filter(Q(sender_id=user.id) | Q(receiver_id=user.id)).order_by("-id")
     )
 
 
@@ -83,30 +81,28 @@ def visible_message(user: User, message_id: int) -> Message:
 
 def conversation(user: User, peer: User) -> QuerySet[Message]:
     """The 1:1 history of ``user`` with ``peer``, newest first, media prefetched."""
-    return (
+    return with_media(
         Message.objects.filter(
             Q(sender_id=user.id, receiver_id=peer.id) | Q(sender_id=peer.id, receiver_id=user.id)
-        )
-        .prefetch_related("media")
-        .order_by("-id")
+        ).order_by("-id")
     )
 
 
 def messages_after(user: User, after_id: int, limit: int) -> list[Message]:
     """Up to ``limit`` messages ``user`` sent or received after ``after_id``, in order."""
     return list(
-        Message.objects.filter(Q(sender_id=user.id) | Q(receiver_id=user.id), id__gt=after_id)
-        .prefetch_related("media")
-        .order_by("id")[:limit]
+        with_media(
+            Message.objects.filter(Q(sender_id=user.id) | Q(receiver_id=user.id), id__gt=after_id)
+        ).order_by("id")[:limit]
     )
 
 
 def undelivered_for(user: User, after_id: int, limit: int) -> list[Message]:
     """Up to ``limit`` messages to ``user`` not yet delivered, oldest first, after ``after_id``."""
     return list(
-        Message.objects.filter(receiver_id=user.id, delivered_at__isnull=True, id__gt=after_id)
-        .prefetch_related("media")
-        .order_by("id")[:limit]
+        with_media(
+            Message.objects.filter(receiver_id=user.id, delivered_at__isnull=True, id__gt=after_id)
+        ).order_by("id")[:limit]
     )
 
 

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from chats import selectors, services
@@ -192,3 +193,22 @@ def test_a_deactivated_peer_keeps_the_history_but_not_a_new_chat(alice, bob, car
         selectors.chat_peer(alice, carol.id)
     with pytest.raises(NotFound):
         selectors.chat_peer(alice, 999_999)
+
+
+def test_a_history_comes_with_its_media_in_one_more_query(alice, bob, django_assert_num_queries):
+    def note(name):
+        return SimpleUploadedFile(name, b"plain text notes\n", content_type="text/plain")
+
+    plain = services.send_message(alice, receiver=bob, content="no files")
+    files = [note("a.txt"), note("b.txt")]
+    two = services.send_message(bob, receiver=alice, content="", files=files)
+    one = services.send_message(alice, receiver=bob, content="", files=[note("c.txt")])
+
+    with django_assert_num_queries(2):  # the page, then the media of all of it
+        page = list(selectors.conversation(alice, bob)[:10])
+        attached = {m.id: [f.original_name for f in m.media.all()] for m in page}
+
+    assert attached == {one.id: ["c.txt"], two.id: ["a.txt", "b.txt"], plain.id: []}
+    with django_assert_num_queries(2):  # first() and further filters keep it
+        first = selectors.conversation(alice, bob).filter(id=two.id).first()
+        assert [f.original_name for f in first.media.all()] == ["a.txt", "b.txt"]
