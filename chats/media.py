@@ -384,10 +384,19 @@ def load_media(messages: Sequence[Model]) -> None:
     found: dict[Any, list[Multimedia]] = defaultdict(list)
     for item in Multimedia.objects.filter(**{f"{link.name}__in": [m.pk for m in messages]}):
         found[getattr(item, link.attname)].append(item)
-    for message in messages:
-        if found.get(message.pk):
-            mark_media(message, found[message.pk])
-    mark_without_media(*(message for message in messages if not found.get(message.pk)))
+    record_media((message, found.get(message.pk, [])) for message in messages)
+
+
+def record_media(loaded: Iterable[tuple[Model, list[Multimedia]]]) -> None:
+    """Record on messages (1:1 or group) their media, loaded already, as a prefetch would: each
+    (message, media) pair; the messages without any share one empty result."""
+    without = []
+    for message, media in loaded:
+        if media:
+            mark_media(message, media)
+        else:
+            without.append(message)
+    mark_without_media(*without)
 
 
 class _WithMedia(ModelIterable):

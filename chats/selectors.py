@@ -16,7 +16,7 @@ from django.db.models import Exists, Field, Model, OuterRef, Q, QuerySet
 
 from accounts.models import Contact, User
 from accounts.selectors import active_users, blocked_user_ids, blocks_between, is_blocked_between
-from chats.media import mark_media, mark_without_media, with_media
+from chats.media import record_media, with_media
 from chats.models import Message, Multimedia
 from groups.models import Group, GroupMessage
 from whatsapp.errors import Blocked, DomainError, NotFound
@@ -313,7 +313,7 @@ class Inbox:
                     media[key] = []
                 if values[blocked_at + 1] is not None:
                     media[key].append(load_media(values[blocked_at + 1 :]))
-        _attach_media(rows, media)
+        record_media((rows[key].last_message, items) for key, items in media.items())
         return rows
 
     def _group_rows(self, keys: list[_RowKey]) -> dict[_RowKey, ChatRow]:
@@ -362,16 +362,8 @@ class Inbox:
                     rows[key] = ChatRow(GROUP, key.last_activity_at, None, group, message, unread)
                 if values[media_at] is not None:
                     media[key].append(load_media(values[media_at:]))
-        _attach_media(rows, media)
+        record_media((rows[key].last_message, items) for key, items in media.items())
         return rows
-
-
-def _attach_media(rows: dict[_RowKey, ChatRow], media: dict[_RowKey, list[Multimedia]]) -> None:
-    """Record on the rows' last messages their media, as ``prefetch_related("media")`` would."""
-    for key, items in media.items():
-        if items:
-            mark_media(rows[key].last_message, items)
-    mark_without_media(*(rows[key].last_message for key, items in media.items() if not items))
 
 
 def chats_for(user: User) -> Inbox:
