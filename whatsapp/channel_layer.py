@@ -11,6 +11,7 @@ pool a command waits up to ``timeout`` seconds for a free connection instead.
 
 import asyncio
 import logging
+import uuid
 from typing import Any
 
 from channels_redis.core import RedisChannelLayer as ChannelsRedisLayer
@@ -23,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 # PUBLISH each (channel, message, elsewhere) triple of ARGV, in order, within one command; with
 # elsewhere "1" only when a connection besides the publishing process's one listens on the
-# channel (NUMSUB counts one per subscribed process).
+# channel (NUMSUB counts one per subscribed process): the message was delivered here already.
 PUBLISH_ALL = """
 for i = 1, #ARGV, 3 do
   if ARGV[i + 2] == '0' or redis.call('PUBSUB', 'NUMSUB', ARGV[i])[2] > 1 then
@@ -110,9 +111,10 @@ class _Shard(RedisSingleShardConnection):
         """Queue a group message for the group's sockets in this process, except the one its
         ``exclude_channel`` names (the sender's own socket, answered with an ``ack``).
 
-        Every 1:1 message is pushed to its sender's group too, for their other tabs; the
-        sending socket used to be woken for it only to drop it (docs/performance.md, item 24).
-        The message is decoded here once for the process, as the sockets' reads then find it.
+        A message this process published to a group it has sockets in was delivered to them
+        when it was published (``RedisPubSubChannelLayer.group_send_many``): its copy back from
+        Redis, which another process's subscription made it send, is dropped here. The message
+        is decoded here once for the process, as the sockets' reads then find it.
         """
         layer = self.channel_layer
         name = message["channel"] if message is not None else None
@@ -123,17 +125,24 @@ class _Shard(RedisSingleShardConnection):
             super()._receive_message(message)
             return
         data = message["data"]
-        skip = layer.channel_layer.deserialize(data).get("exclude_channel")
-        for channel in members:
-            queue = layer.channels.get(channel) if channel != skip else None
-            if queue is not None:
-                queue.put_nowait(data)
+        decoded = layer.channel_layer.deserialize(data)
+        if decoded.get("origin") != layer.origin:
+            layer.deliver(members, data, decoded.get("exclude_channel"))
 
 
 class _LoopLayer(RedisPubSubLoopLayer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._shards = [_Shard(shard.host, self) for shard in self._shards]
+        # Marks what this loop's layer publishes, so its own copy back from Redis is known.
+        self.origin = uuid.uuid4().hex
+
+    def deliver(self, members, data: bytes, skip: str | None) -> None:
+        """Queue ``data`` for each of a group's sockets here but ``skip``."""
+        for channel in members:
+            queue = self.channels.get(channel) if channel != skip else None
+            if queue is not None:
+                queue.put_nowait(data)
 
     async def _subscribe_to_channel(self, channel):
         self.channels[channel] = SocketQueue()
@@ -141,8 +150,9 @@ class _LoopLayer(RedisPubSubLoopLayer):
 
 
 class RedisPubSubChannelLayer(PubSubLayer):
-    """channels_redis' pub/sub layer that publishes many group messages at once, decodes a
-    group message once per process, and queues each socket's messages in a slim queue.
+    """channels_redis' pub/sub layer that publishes many group messages at once, delivers them
+    to this process's sockets without a trip through Redis, decodes a group message once per
+    process, and queues each socket's messages in a slim queue.
 
     Its ``group_send`` takes a per-process lock for every PUBLISH, so a process sends one push
     per Redis round trip. :meth:`group_send_many` pipelines a whole batch in one round trip
@@ -150,8 +160,9 @@ class RedisPubSubChannelLayer(PubSubLayer):
 
     A group message reaches a process once and is queued, as the same bytes object, for each
     of the group's sockets there: :meth:`deserialize` decodes it for the first socket and
-    hands the others the same dict (read-only for consumers; ``AppConsumer.push`` adds only
-    the frame's JSON text, which every socket then shares too).
+    hands the others the same dict, as the publishing process hands its own sockets the dict
+    it published (read-only for consumers; ``AppConsumer.push`` adds only the frame's JSON
+    text, which every socket then shares too).
     """
 
     # Recently decoded messages by the id of their bytes (kept alive here, so an id is not
@@ -176,10 +187,13 @@ class RedisPubSubChannelLayer(PubSubLayer):
         if known is not None and known[0] is message:
             return known[1]
         decoded = super().deserialize(message)
+        self._remember(message, decoded)
+        return decoded
+
+    def _remember(self, data: bytes, decoded: dict) -> None:
         if len(self._decoded) >= self.DECODED_KEPT:
             self._decoded.pop(next(iter(self._decoded)), None)
-        self._decoded[id(message)] = (message, decoded)
-        return decoded
+        self._decoded[id(data)] = (data, decoded)
 
     async def group_send_many(self, items: list[tuple[str, dict]]) -> None:
         """Publish every (group, message) of ``items``, in order: ONE command per Redis shard.
@@ -188,10 +202,11 @@ class RedisPubSubChannelLayer(PubSubLayer):
         commands had redis-py read a reply per message, each under a timer of its own (17% of a
         busy server's event loop, docs/performance.md item 24).
 
-        A message whose ``exclude_channel`` is the only socket of its group in this process
-        (every 1:1 message to its sender's group, when the sender has no other tab here) is
-        published only if another process listens on the group: otherwise it would travel to
-        Redis and back only to be dropped (item 27).
+        A group with sockets in this process gets the message at once, queued here without
+        the trip to Redis and back (item 32); Redis publishes it only if another process
+        listens on the group, and this process drops its own copy (marked with its ``origin``).
+        So the echo of a 1:1 message to its sender's only socket here, which that socket
+        excludes, is not published at all when no other process could want it (item 27).
         """
         layer = self._get_layer()
         per_shard: dict[int, tuple[Any, list]] = {}
@@ -199,9 +214,15 @@ class RedisPubSubChannelLayer(PubSubLayer):
             channel = layer._get_group_channel_name(group)
             shard = layer._get_shard(channel)
             args = per_shard.setdefault(id(shard), (shard, []))[1]
-            exclude, members = message.get("exclude_channel"), layer.groups.get(channel, ())
-            elsewhere = exclude is not None and len(members) == 1 and exclude in members
-            args += (channel, self.serialize(message), "1" if elsewhere else "0")
+            members = layer.groups.get(channel)
+            if members:
+                message = {**message, "origin": layer.origin}
+                data = self.serialize(message)
+                self._remember(data, message)
+                layer.deliver(members, data, message.get("exclude_channel"))
+            else:
+                data = self.serialize(message)
+            args += (channel, data, "1" if members else "0")
         for shard, args in per_shard.values():
             shard._ensure_redis()
             await shard._redis.eval(PUBLISH_ALL, 0, *args)

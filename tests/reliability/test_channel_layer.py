@@ -3,6 +3,7 @@
 import asyncio
 import os
 import uuid
+from collections import defaultdict
 
 import pytest
 
@@ -66,41 +67,81 @@ async def test_a_group_message_is_not_queued_for_the_channel_it_excludes(layer):
     assert layer._get_layer().channels[sender].empty()
 
 
-@needs_redis
-async def test_an_echo_for_the_sender_alone_is_published_only_when_another_process_listens(
-    layer, prefix, monkeypatch
-):
-    arrived = []
+@pytest.fixture
+def arrived(monkeypatch):
+    """Per process (loop layer): the data of every message Redis delivers to it, in order."""
+    arrived = defaultdict(list)
     receive_message = _Shard._receive_message
 
     def counting(shard, message):
         if message is not None:
-            arrived.append(message["data"])
+            arrived[shard.channel_layer].append(message["data"])
         receive_message(shard, message)
 
     monkeypatch.setattr(_Shard, "_receive_message", counting)
-    [sender] = await sockets_in(layer, "user.1", 1)
+    return arrived
 
-    # The sender's only socket is excluded and no other process listens: not published.
+
+@pytest.fixture
+async def other_process(prefix):
+    """The layer of another server process: its own Redis connection and sockets."""
+    other = RedisPubSubChannelLayer(hosts=[os.environ["REDIS_URL"]], prefix=prefix)
+    yield other
+    await other.flush()
+
+
+async def receive(layer, channel: str) -> dict:
+    return await asyncio.wait_for(layer.receive(channel), 5)
+
+
+@needs_redis
+async def test_a_group_with_sockets_only_here_is_served_without_publishing(layer, arrived):
+    sender, other_tab = await sockets_in(layer, "user.1", 2)
+    [alone] = await sockets_in(layer, "user.2", 1)
+
     await layer.group_send_many(
         [
-            ("user.1", {"type": "push", "n": 1, "exclude_channel": sender}),
-            ("user.1", {"type": "push", "n": 2}),
+            ("user.2", {"type": "push", "n": 1}),
+            ("user.1", {"type": "push", "n": 2, "exclude_channel": sender}),
         ]
     )
-    assert (await asyncio.wait_for(layer.receive(sender), 5))["n"] == 2
-    assert len(arrived) == 1  # message 1 would have come first on the same connection
+    assert (await receive(layer, alone))["n"] == 1
+    assert (await receive(layer, other_tab))["n"] == 2
+    assert layer._get_layer().channels[sender].empty()
 
-    # Another process (a layer of its own, its own Redis connection) has a tab of that user.
-    other = RedisPubSubChannelLayer(hosts=[os.environ["REDIS_URL"]], prefix=prefix)
-    try:
-        [other_tab] = await sockets_in(other, "user.1", 1)
-        await layer.group_send_many(
-            [("user.1", {"type": "push", "n": 3, "exclude_channel": sender})]
-        )
-        assert (await asyncio.wait_for(other.receive(other_tab), 5))["n"] == 3
-    finally:
-        await other.flush()
+    # A message published the plain way goes through Redis: it is the first that comes back.
+    await layer.group_send("user.2", {"type": "push", "n": 3})
+    assert (await receive(layer, alone))["n"] == 3
+    assert len(arrived[layer._get_layer()]) == 1
+
+
+@needs_redis
+async def test_another_process_gets_the_message_and_this_one_does_not_get_it_twice(
+    layer, other_process, arrived
+):
+    [sender] = await sockets_in(layer, "user.1", 1)
+    [here] = await sockets_in(layer, "user.2", 1)
+    [there] = await sockets_in(other_process, "user.2", 1)
+    [other_tab] = await sockets_in(other_process, "user.1", 1)
+
+    await layer.group_send_many(
+        [
+            ("user.2", {"type": "push", "n": 1}),
+            ("user.1", {"type": "push", "n": 1, "exclude_channel": sender}),
+        ]
+    )
+    assert (await receive(other_process, there))["n"] == 1
+    assert (await receive(other_process, other_tab))["n"] == 1
+    assert (await receive(layer, here))["n"] == 1
+
+    await other_process.group_send_many([("user.2", {"type": "push", "n": 2})])
+    assert (await receive(other_process, there))["n"] == 2
+    # The next message here is the other process's: Redis' copy of the first was dropped.
+    assert (await receive(layer, here))["n"] == 2
+    # Redis brought this process its own two messages (for the other's sake) and the other's.
+    assert len(arrived[layer._get_layer()]) == 3
+    assert layer._get_layer().channels[here].empty()
+    assert layer._get_layer().channels[sender].empty()
 
 
 async def test_an_item_woken_for_a_cancelled_getter_goes_to_the_next():
