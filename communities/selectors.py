@@ -10,6 +10,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
+from chats.media import with_media
 from communities.models import Community, CommunityAnnouncement, CommunityGroup
 from groups.models import Group, GroupMember
 from groups.selectors import groups_administered_by
@@ -94,10 +95,9 @@ def linkable_groups(user: User) -> QuerySet[Group]:
 
 def announcements(community: Community) -> QuerySet[CommunityAnnouncement]:
     """The community's announcements, newest first, sender and media loaded."""
-    return (
+    return with_media(
         CommunityAnnouncement.objects.filter(community_id=community.id)
         .select_related("sender")
-        .prefetch_related("media")
         .order_by("-id")
     )
 

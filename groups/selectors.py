@@ -11,6 +11,7 @@ from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery
 
 from accounts.models import User
 from accounts.selectors import active_users, contacts_of
+from chats.media import with_media
 from groups.models import Group, GroupMember, GroupMessage, GroupMessageReceipt
 from whatsapp.errors import Forbidden, NotFound
 
@@ -94,23 +95,20 @@ def group_history(user: User, group: Group) -> QuerySet[GroupMessage]:
     joined_at = getattr(group, "joined_at", None)
     if joined_at is None:
         joined_at = group_for_member(user, group.id).joined_at
-    return (
+    return with_media(
         GroupMessage.objects.filter(group_id=group.id, sent_at__gte=joined_at)
         .select_related("sender")
-        .prefetch_related("media")
         .order_by("-id")
     )
 
 
 def visible_group_message(user: User, group_id: int, group_message_id: int) -> GroupMessage:
     """One message of a group ``user`` is in, sent since they joined; NotFound otherwise."""
-    message = (
+    message = with_media(
         _visible_messages(user)
         .filter(group_id=group_id, id=group_message_id)
         .select_related("sender")
-        .prefetch_related("media")
-        .first()
-    )
+    ).first()
     if message is None:
         raise NotFound("No such message.")
     return message
@@ -121,12 +119,8 @@ def group_messages_after(user: User, after_id: int) -> QuerySet[GroupMessage]:
 
     Only groups they are a member of now, and only what was sent since they joined.
     """
-    return (
-        _visible_messages(user)
-        .filter(id__gt=after_id)
-        .select_related("sender")
-        .prefetch_related("media")
-        .order_by("id")
+    return with_media(
+        _visible_messages(user).filter(id__gt=after_id).select_related("sender").order_by("id")
     )
 
 
@@ -135,11 +129,10 @@ def undelivered_group_messages(user: User, after_id: int = 0) -> QuerySet[GroupM
     pending = GroupMessageReceipt.objects.filter(
         group_message_id=OuterRef("pk"), user_id=user.id, delivered_at__isnull=True
     )
-    return (
+    return with_media(
         _visible_messages(user)
         .filter(Exists(pending), id__gt=after_id)
         .select_related("sender")
-        .prefetch_related("media")
         .order_by("id")
     )
 

@@ -1,4 +1,5 @@
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from groups import selectors, services
@@ -95,3 +96,31 @@ def test_admin_changelists_load(client, staff, group, alice):
     assert response.status_code == 302
     message.refresh_from_db()
     assert message.removed_at is not None
+
+
+def test_a_group_history_comes_with_its_media_in_one_more_query(
+    group, alice, bob, django_assert_num_queries
+):
+    def note(name):
+        return SimpleUploadedFile(name, b"plain text notes\n", content_type="text/plain")
+
+    plain = services.send_group_message(alice, group=group, content="no files")
+    two = services.send_group_message(bob, group=group, content="", files=[note("a"), note("b")])
+    one = services.send_group_message(alice, group=group, content="", files=[note("c")])
+    group = selectors.group_for_member(alice, group.id)
+
+    with django_assert_num_queries(2):  # the page, then the media of all of it
+        page = list(selectors.group_history(alice, group)[:10])
+        attached = {m.id: [f.original_name for f in m.media.all()] for m in page}
+        senders = {m.id: m.sender for m in page}
+
+    assert attached == {one.id: ["c"], two.id: ["a", "b"], plain.id: []}
+    assert senders == {one.id: alice, two.id: bob, plain.id: alice}
+    for fetch in (
+        lambda: selectors.visible_group_message(alice, group.id, two.id),
+        lambda: selectors.group_messages_after(alice, plain.id).first(),
+        lambda: selectors.undelivered_group_messages(alice, plain.id).first(),
+    ):
+        with django_assert_num_queries(2):
+            message = fetch()
+            assert [f.original_name for f in message.media.all()] == ["a", "b"]
