@@ -8,6 +8,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import Block, Contact, User
 from accounts.phone import normalize_phone_number
+from whatsapp.db import Placeholders
 from whatsapp.errors import NotFound
 
 
@@ -32,26 +33,24 @@ def message_targets(pairs: set[tuple[int, int]]) -> tuple[set[int], set[frozense
     receivers = sorted({receiver for _, receiver in pairs})
     everyone = sorted({user_id for pair in pairs for user_id in pair})
     quote = connection.ops.quote_name
+    marks = Placeholders(connection)
 
     def column(model, name: str) -> str:
         return quote(model._meta.get_field(name).column)
-
-    def placeholders(values: list[int]) -> str:
-        return ", ".join(["%s"] * len(values))
 
     user_id, blocker, blocked = (
         column(User, "id"),
         column(Block, "blocker"),
         column(Block, "blocked"),
     )
-    among = placeholders(everyone)
     sql = (
         f"SELECT {user_id}, NULL FROM {quote(User._meta.db_table)}"
-        f" WHERE {column(User, 'is_active')} AND {user_id} IN ({placeholders(receivers)})"
+        f" WHERE {column(User, 'is_active')} AND {user_id} IN ({marks.take(len(receivers))})"
         f" UNION ALL SELECT {blocker}, {blocked} FROM {quote(Block._meta.db_table)}"
-        f" WHERE {blocker} IN ({among}) AND {blocked} IN ({among})"
+        f" WHERE {blocker} IN ({marks.take(len(everyone))})"
+        f" AND {blocked} IN ({marks.take(len(everyone))})"
     )
-    with connection.cursor() as cursor:
+    with marks.cursor() as cursor:
         cursor.execute(sql, [*receivers, *everyone, *everyone])
         rows = cursor.fetchall()
     active = {first for first, second in rows if second is None}
