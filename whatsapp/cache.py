@@ -16,6 +16,21 @@ from django.utils.functional import cached_property
 _clients: dict[tuple, object] = {}
 _lock = threading.Lock()
 
+# INCR each of KEYS and set its expiry to ARGV[1] seconds: always ("refresh" ARGV[2] = "1"),
+# or only when it has none (a new key); the new counts, in order.
+COUNT_MANY = """
+local counts = {}
+for i, key in ipairs(KEYS) do
+  counts[i] = redis.call('INCR', key)
+  if ARGV[2] == '1' then
+    redis.call('EXPIRE', key, ARGV[1])
+  else
+    redis.call('EXPIRE', key, ARGV[1], 'NX')
+  end
+end
+return counts
+"""
+
 
 class RedisCache(DjangoRedisCache):
     @cached_property
@@ -37,15 +52,12 @@ class RedisCache(DjangoRedisCache):
         """
         if not keys:
             return []
-        pipe = self._cache.get_client(keys[0], write=True).pipeline(transaction=True)
-        for key in keys:
-            key = self.make_and_validate_key(key)
-            pipe.incr(key, 1)
-            if refresh:
-                pipe.expire(key, timeout)
-            else:
-                pipe.expire(key, timeout, nx=True)
-        return [int(value) for value in pipe.execute()[::2]]
+        # A script (sent by its SHA1 once Redis knows it) is atomic like a MULTI pipeline and
+        # costs the client a third to a half less CPU: one command to pack and one reply to
+        # parse (docs/performance.md, item 35).
+        count = self._cache.get_client(keys[0], write=True).register_script(COUNT_MANY)
+        keys = [self.make_and_validate_key(key) for key in keys]
+        return [int(value) for value in count(keys=keys, args=[timeout, int(refresh)])]
 
     def touch_many(self, keys: list[str], *, timeout: int) -> list[bool]:
         """:func:`touch_many` in one pipeline, one round trip (Django writes to server 0)."""
