@@ -201,6 +201,7 @@ async def scenario_pairs(cfg: dict[str, Any]) -> dict[str, Any]:
         [(cfg["url_send"], p[0]) for p in pairs] + [(cfg["url_recv"], p[1]) for p in pairs]
     )
     senders, receivers = conns[:n], conns[n:]
+    servers = process_tree(cfg.get("server_pids", []))
     scheduled: dict[str, float] = {}
     ack_wait: dict[str, float] = {}
     step_state: dict[str, Any] = {}
@@ -245,6 +246,7 @@ async def scenario_pairs(cfg: dict[str, Any]) -> dict[str, Any]:
         late = hist()
         lag.reset()
         cpu = CpuMeter()
+        server_ticks = cpu_ticks(servers)
         t0 = clock() + 0.05
         for i in range(count):
             due = t0 + i / rate
@@ -268,6 +270,7 @@ async def scenario_pairs(cfg: dict[str, Any]) -> dict[str, Any]:
         while scheduled and clock() < deadline:
             await asyncio.sleep(0.02)
         gen_cpu = cpu.read()
+        server_ms = (cpu_ticks(servers) - server_ticks) * 1000 / os.sysconf("SC_CLK_TCK")
         lost = len(scheduled)
         lost_samples = sorted(scheduled)[:5]
         scheduled.clear()
@@ -290,12 +293,16 @@ async def scenario_pairs(cfg: dict[str, Any]) -> dict[str, Any]:
             "loop_lag": summary(lag.reset()),
             "gen_cpu": gen_cpu,
             "valid": gen_cpu < GEN_CPU_LIMIT,
+            # CPU of the server processes from the step's first send until its last message
+            # arrived (or the drain ended), per message sent: with its ack, push and receipt.
+            "server_cpu_ms_per_message": round(server_ms / count, 3),
         }
         steps.append(step)
         print(
             f"  pairs rate={rate}/s recv={step['received']}/{count} lost={lost} "
             f"err={step['errors']} p50={e2e.get('p50_ms')} p99={e2e.get('p99_ms')} "
-            f"p99.9={e2e.get('p999_ms')} gen_cpu={gen_cpu}",
+            f"p99.9={e2e.get('p999_ms')} gen_cpu={gen_cpu} "
+            f"server_cpu={step['server_cpu_ms_per_message']} ms/msg",
             flush=True,
         )
         stop = cfg.get("stop_p99_ms", 300)
@@ -453,6 +460,19 @@ def process_tree(pids: list[int]) -> list[int]:
             seen.append(pid)
             todo += _children(pid)
     return seen
+
+
+def cpu_ticks(pids: list[int]) -> int:
+    """User and system CPU of the processes so far, in clock ticks (``/proc/<pid>/stat``)."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total
 
 
 def memory_kib(pids: list[int]) -> dict[str, int]:

@@ -141,6 +141,15 @@ def table(results: dict[str, Any]) -> str:
             f"{_ratio(run.get('sustained_rate'), relay.get('pairs', {}).get('sustained_rate'))}"
             f" of the relay's {relay.get('pairs', {}).get('sustained_rate', 'n/a')} |"
         )
+        step = _step_at(run.get("steps", []), 1000)
+        if step and "server_cpu_ms_per_message" in step:
+            relay_cpu = (_step_at(relay_steps, 1000) or {}).get("server_cpu_ms_per_message")
+            lines.append(
+                f"| server CPU per message at 1,000 msg/s (with its ack, push and receipt) | "
+                f"{spec} | {_fmt(step['server_cpu_ms_per_message'], 3)} ms | <= 0.5 ms for "
+                f"2,000 msg/s on one core | {_ratio(step['server_cpu_ms_per_message'], relay_cpu)}"
+                f" the relay's {_fmt(relay_cpu, 3)} ms |"
+            )
     if "cross_process" in scen:
         run = scen["cross_process"]
         step = _step_at(run.get("steps", []), 500)

@@ -313,11 +313,12 @@ def pg_settings() -> dict[str, str]:
 # --- scenarios -----------------------------------------------------------------------------
 
 
-def pairs_cfg(seed, url_send, url_recv, rates, args) -> dict[str, Any]:
+def pairs_cfg(seed, send: Server, recv: Server, rates, args) -> dict[str, Any]:
     return {
         "scenario": "pairs",
-        "url_send": url_send,
-        "url_recv": url_recv,
+        "url_send": send.ws_url,
+        "url_recv": recv.ws_url,
+        "server_pids": sorted({send.proc.pid, recv.proc.pid}),
         "pairs": [[s.token, r.token, r.id] for s, r in seed.pairs],
         "rates": rates,
         "step_seconds": args.step_seconds,
@@ -342,8 +343,8 @@ def sustained(steps: list[dict[str, Any]]) -> int:
     return best
 
 
-def run_pairs(seed, url_send, url_recv, rates, args, cpus) -> dict[str, Any]:
-    result = loadgen(pairs_cfg(seed, url_send, url_recv, rates, args), cpus)
+def run_pairs(seed, send: Server, recv: Server, rates, args, cpus) -> dict[str, Any]:
+    result = loadgen(pairs_cfg(seed, send, recv, rates, args), cpus)
     if "steps" in result:
         result["sustained_rate"] = sustained(result["steps"])
     return result
@@ -602,7 +603,7 @@ def main() -> None:
                 "relay", 1, env, args.server_cpus, ["--tokens", str(tokens_file)]
             ).start()
             base = scen.setdefault("baseline_relay", {"loadavg": loadavg()})
-            base["pairs"] = run_pairs(seed, relay.ws_url, relay.ws_url, relay_rates, args, gen)
+            base["pairs"] = run_pairs(seed, relay, relay, relay_rates, args, gen)
             base["fanout"] = loadgen(fanout_cfg(seed, relay.ws_url, args, kind="relay"), gen)
             relay.stop()
             relay = Server(
@@ -632,7 +633,7 @@ def main() -> None:
                 log(f"1:1 pairs on {spec}")
                 srv = server(spec)
                 comp[spec] = {"loadavg": loadavg()}
-                comp[spec].update(run_pairs(seed, srv.ws_url, srv.ws_url, rates, args, gen))
+                comp[spec].update(run_pairs(seed, srv, srv, rates, args, gen))
                 srv.stop()
 
         if wanted("fanout"):
@@ -657,7 +658,7 @@ def main() -> None:
                 "cross_process", {"server": f"2 x {kind}:1", "loadavg": loadavg()}
             )
             cross_rates = [r for r in rates if r <= 2000]
-            cross.update(run_pairs(seed, a.ws_url, b.ws_url, cross_rates, args, gen))
+            cross.update(run_pairs(seed, a, b, cross_rates, args, gen))
             a.stop()
             b.stop()
     finally:
