@@ -29,6 +29,7 @@ DEPLOYMENT_VARIABLES = (
     "AWS_SECRET_ACCESS_KEY",
     "DJANGO_ALLOW_ASYNC_UNSAFE",
     "DJANGO_DB_PREPARE_THRESHOLD",
+    "DJANGO_SWITCH_INTERVAL_MS",
 )
 SECRET_KEY = secrets.token_urlsafe(64)
 
@@ -160,6 +161,15 @@ def test_a_statement_run_a_sixth_time_is_prepared_on_its_connection():
             ["%prepared-statement test%"],
         )
         assert cursor.fetchone() == (1,)
+
+
+def test_a_server_process_hands_the_gil_over_after_1_ms_unless_configured():
+    show = "import sys, whatsapp.asgi; print(sys.getswitchinterval())"
+
+    for env, expected in (({}, 0.001), ({"DJANGO_SWITCH_INTERVAL_MS": "5"}, 0.005)):
+        result = run_python(["-c", show], **env)
+        assert result.returncode == 0, result.stderr
+        assert float(result.stdout.split()[-1]) == pytest.approx(expected)
 
 
 def test_redis_url_selects_the_redis_channel_layer_and_cache():

@@ -2,6 +2,7 @@
 
 import gc
 import os
+import sys
 
 from django.core.asgi import get_asgi_application
 
@@ -9,6 +10,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "whatsapp.settings")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.conf import settings  # noqa: E402
 from django.urls import path  # noqa: E402
 
 from whatsapp.consumers import AppConsumer  # noqa: E402
@@ -31,3 +33,4 @@ slim_idle_sockets()
 # pass walks every object, and nearly all of them are what startup built (modules, classes, URL
 # patterns). Frozen, those are never walked again (docs/performance.md, item 18).
 gc.freeze()
+sys.setswitchinterval(settings.SWITCH_INTERVAL_MS / 1000)

@@ -257,6 +257,10 @@ WS_FRAME_RATE = os.environ.get("WS_FRAME_RATE", "200/10s")
 # Threads per server process running the sockets' database work (whatsapp/db.py): frames of
 # different sockets overlap their database round trips. Each keeps its own connection.
 DB_THREADS = int(os.environ.get("DJANGO_DB_THREADS", "8"))
+# How long a server process's thread may hold the GIL while another waits for it, in ms
+# (Python's default is 5): the event loop and the database threads hand it over sooner, which
+# took the 1:1 p99 at 2,000 msg/s from 97 to 61 ms (docs/performance.md, item 37).
+SWITCH_INTERVAL_MS = float(os.environ.get("DJANGO_SWITCH_INTERVAL_MS", "1"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
