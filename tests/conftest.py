@@ -1,5 +1,6 @@
 """Fixtures shared by every app's tests: users built through the accounts services."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,14 @@ from rest_framework.test import APIClient
 from accounts import services as account_services
 
 PASSWORD = "correct-horse-battery-staple"
+
+# For tests of what only CI's PostgreSQL + Redis pass has (DATABASE_URL, REDIS_URL).
+needs_postgresql = pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="needs PostgreSQL"
+)
+needs_redis = pytest.mark.skipif(
+    not os.environ.get("REDIS_URL"), reason="needs a Redis server (REDIS_URL)"
+)
 
 
 @pytest.fixture(autouse=True)

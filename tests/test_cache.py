@@ -5,11 +5,10 @@ import uuid
 
 import pytest
 
+from tests.conftest import needs_redis
 from whatsapp.cache import RedisCache
 
-pytestmark = pytest.mark.skipif(
-    not os.environ.get("REDIS_URL"), reason="needs a Redis server (REDIS_URL)"
-)
+pytestmark = needs_redis
 
 
 @pytest.fixture

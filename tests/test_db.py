@@ -1,7 +1,5 @@
 """whatsapp.db's hand-written statements: placeholders psycopg need not parse, insert_many."""
 
-import os
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -10,11 +8,8 @@ from psycopg import _queries
 from accounts import selectors as account_selectors
 from accounts import services as account_services
 from chats.models import Message
+from tests.conftest import needs_postgresql
 from whatsapp.db import Placeholders, insert_many
-
-on_postgresql = pytest.mark.skipif(
-    not os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="needs PostgreSQL"
-)
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +55,7 @@ def test_logged_queries_keep_the_placeholders_the_query_log_writes_out(alice, bo
     assert "hello 11" in logged.captured_queries[-1]["sql"]
 
 
-@on_postgresql
+@needs_postgresql
 def test_a_many_row_insert_and_the_send_checks_reach_postgresql_unparsed(
     alice, bob, carol, monkeypatch
 ):

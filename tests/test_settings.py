@@ -13,6 +13,8 @@ import pytest
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from tests.conftest import needs_postgresql, needs_redis
+
 # Variables that configure a deployment: none leaks from the test run into these checks.
 DEPLOYMENT_VARIABLES = (
     "DATABASE_URL",
@@ -146,9 +148,7 @@ def test_postgresql_prepares_repeated_statements_unless_turned_off():
 
 
 @pytest.mark.django_db
-@pytest.mark.skipif(
-    not os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="needs PostgreSQL"
-)
+@needs_postgresql
 def test_a_statement_run_a_sixth_time_is_prepared_on_its_connection():
     from django.db import connection
 
@@ -182,7 +182,7 @@ def test_redis_url_selects_the_redis_channel_layer_and_cache():
     assert dumped["cache_is_redis"] is True
 
 
-@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs a Redis server (REDIS_URL)")
+@needs_redis
 @pytest.mark.parametrize("layer_kind", ["pubsub", "list"])
 async def test_redis_layer_receive_survives_an_idle_wait(layer_kind):
     """An idle socket's consumer must not die: redis-py 8 reads time out after 5 s by default."""

@@ -7,11 +7,8 @@ from collections import defaultdict
 
 import pytest
 
+from tests.conftest import needs_redis
 from whatsapp.channel_layer import RedisPubSubChannelLayer, SocketQueue, _Shard
-
-needs_redis = pytest.mark.skipif(
-    not os.environ.get("REDIS_URL"), reason="needs a Redis server (REDIS_URL)"
-)
 
 
 @pytest.fixture
