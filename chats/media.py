@@ -30,7 +30,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Model, QuerySet
 from django.db.models.query import ModelIterable
 from django.template.defaultfilters import filesizeformat
@@ -377,12 +377,23 @@ def mark_media(item: Model, media: list[Multimedia]) -> None:
 def load_media(messages: Sequence[Model]) -> None:
     """Load the media of messages (1:1 or group, all of one model) with ONE query and record
     each message's, as ``prefetch_related("media")`` does, but without the queryset Django's
-    prefetch builds for every message to hold its part (docs/performance.md, item 31)."""
+    prefetch builds for every message to hold its part (docs/performance.md, item 31).
+
+    The query is written out: the ORM took 0.6 ms of CPU to build it for a page of 50 messages
+    and its rows, this 0.2 ms (item 39).
+    """
     if not messages:
         return
     link = type(messages[0])._meta.get_field("media").field  # Multimedia's key to the message
+    quote = connection.ops.quote_name
+    ids = [message.pk for message in messages]
+    sql = (
+        f"SELECT * FROM {quote(Multimedia._meta.db_table)}"
+        f" WHERE {quote(link.column)} IN ({', '.join(['%s'] * len(ids))})"
+        f" ORDER BY {quote(Multimedia._meta.pk.column)}"  # Multimedia's ordering
+    )
     found: dict[Any, list[Multimedia]] = defaultdict(list)
-    for item in Multimedia.objects.filter(**{f"{link.name}__in": [m.pk for m in messages]}):
+    for item in Multimedia.objects.raw(sql, ids):
         found[getattr(item, link.attname)].append(item)
     record_media((message, found.get(message.pk, [])) for message in messages)
 

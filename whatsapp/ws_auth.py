@@ -11,13 +11,11 @@ from whatsapp.db import database_sync_to_async
 
 
 @database_sync_to_async
-def user_for_token(key: str):
-    from rest_framework.authtoken.models import Token
+def active_user_for_token(key: str):
+    from accounts.selectors import user_for_token
 
-    token = Token.objects.select_related("user").filter(key=key).first()
-    if token is None or not token.user.is_active:
-        return AnonymousUser()
-    return token.user
+    user = user_for_token(key)
+    return user if user is not None and user.is_active else AnonymousUser()
 
 
 def _header(scope, name: bytes) -> str | None:
@@ -54,7 +52,7 @@ class TokenOrSessionAuthMiddleware:
             kind, _, key = authorization.partition(" ")
             user = AnonymousUser()
             if kind.lower() == "token" and key.strip():
-                user = await user_for_token(key.strip())
+                user = await active_user_for_token(key.strip())
             return await self.inner(dict(scope, user=user), receive, send)
         if not origin_allowed(_header(scope, b"origin")):
             return await self.inner(dict(scope, user=AnonymousUser()), receive, send)
