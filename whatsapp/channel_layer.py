@@ -82,6 +82,24 @@ class SocketQueue:
                 return
 
 
+class Mailbox:
+    """A socket's channel whose consumer takes each message as it comes (:meth:`_LoopLayer.attach`).
+
+    ``put_nowait`` decodes the message (once per process: ``deserialize`` keeps it) and hands it
+    to the consumer's ``deliver``. A :class:`SocketQueue` needs a read task and a future for
+    every message, and holds a pending read (a task and three coroutine frames) for every idle
+    socket (docs/performance.md, item 40).
+    """
+
+    __slots__ = ("decode", "deliver")
+
+    def __init__(self, decode, deliver):
+        self.decode, self.deliver = decode, deliver
+
+    def put_nowait(self, data: bytes) -> None:
+        self.deliver(self.decode(data))
+
+
 class _Shard(RedisSingleShardConnection):
     """channels_redis' connection to one Redis, reading pushes without a timer per push.
 
@@ -148,6 +166,20 @@ class _LoopLayer(RedisPubSubLoopLayer):
         self.channels[channel] = SocketQueue()
         await self._get_shard(channel).subscribe(channel)
 
+    def attach(self, channel: str, deliver) -> None:
+        """Hand each message for ``channel`` (from ``new_channel``) to ``deliver``, decoded, as it
+        arrives, instead of queueing it for ``receive``; what was queued meanwhile goes first."""
+        queued = self.channels[channel]
+        mailbox = self.channels[channel] = Mailbox(self.channel_layer.deserialize, deliver)
+        for data in queued.items:
+            mailbox.put_nowait(data)
+
+    async def detach(self, channel: str) -> None:
+        """End :meth:`attach`: drop the channel and unsubscribe from it, as channels_redis'
+        ``receive`` does when the consumer's read is cancelled."""
+        if self.channels.pop(channel, None) is not None:
+            await self._get_shard(channel).unsubscribe(channel)
+
 
 class RedisPubSubChannelLayer(PubSubLayer):
     """channels_redis' pub/sub layer that publishes many group messages at once, delivers them
@@ -181,6 +213,12 @@ class RedisPubSubChannelLayer(PubSubLayer):
             layer = self._layers[loop] = _LoopLayer(*self._args, **self._kwargs, channel_layer=self)
             _wrap_close(self, loop)
         return layer
+
+    def attach(self, channel: str, deliver) -> None:
+        self._get_layer().attach(channel, deliver)
+
+    async def detach(self, channel: str) -> None:
+        await self._get_layer().detach(channel)
 
     def deserialize(self, message: bytes) -> dict:
         known = self._decoded.get(id(message))

@@ -35,7 +35,9 @@ CLOSE_POLICY_VIOLATION = 4008
 
 
 async def dispatch_each(
-    sources: Sequence[Callable[[], Awaitable[dict]]], dispatch: Callable[[dict], Awaitable[None]]
+    sources: Sequence[Callable[[], Awaitable[dict]]],
+    dispatch: Callable[[dict], Awaitable[None]],
+    attach: Callable[[Callable[[dict], None]], None] | None = None,
 ) -> None:
     """Channels' ``await_many_dispatch``, without an ``asyncio.wait`` for every message.
 
@@ -46,13 +48,17 @@ async def dispatch_each(
     which builds a future and a set and adds and removes a callback on every pending read: 7%
     of a busy server's event loop (docs/performance.md, item 26). Here a read reports itself,
     and an idle socket holds two small lists and two closures.
+
+    ``attach``, if given, is called once with a function that takes a message as it arrives
+    (a channel layer that hands its messages over without a read per message, item 40); such
+    messages are dispatched in turn with the reads, in the order they came.
     """
     loop = asyncio.get_running_loop()
     finished: list[asyncio.Task] = []
     waiter: asyncio.Future | None = None
 
-    def report(task: asyncio.Task) -> None:
-        finished.append(task)
+    def report(item: asyncio.Task | dict) -> None:  # a finished read, or an attached message
+        finished.append(item)
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
 
@@ -62,15 +68,20 @@ async def dispatch_each(
         return task
 
     tasks = [read(index) for index in range(len(sources))]
+    if attach is not None:
+        attach(report)
     try:
         while True:
             while not finished:
                 waiter = loop.create_future()
                 await waiter
             waiter = None
-            task = finished.pop(0)
-            index = tasks.index(task)
-            await dispatch(task.result())
+            item = finished.pop(0)
+            if not isinstance(item, asyncio.Task):
+                await dispatch(item)
+                continue
+            index = tasks.index(item)
+            await dispatch(item.result())
             tasks[index] = read(index)
     finally:
         for task in tasks:
@@ -84,15 +95,24 @@ class AppConsumer(AsyncJsonWebsocketConsumer):
     async def __call__(self, scope, receive, send):
         """Channels' ``AsyncConsumer.__call__``, with :func:`dispatch_each` as its loop."""
         self.scope = scope
-        self.channel_layer = get_channel_layer(self.channel_layer_alias)
-        sources = [receive]
-        if self.channel_layer is not None:
-            self.channel_name = await self.channel_layer.new_channel()
-            self.channel_receive = functools.partial(self.channel_layer.receive, self.channel_name)
-            sources.append(self.channel_receive)
+        layer = self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        sources, attach = [receive], None
+        if layer is not None:
+            self.channel_name = await layer.new_channel()
+            if hasattr(layer, "attach"):  # whatsapp.channel_layer's pub/sub layer
+                attach = functools.partial(layer.attach, self.channel_name)
+            else:
+                sources.append(functools.partial(layer.receive, self.channel_name))
         self.base_send = send
-        with contextlib.suppress(StopConsumer):
-            await dispatch_each(sources, self.dispatch)
+        try:
+            with contextlib.suppress(StopConsumer):
+                await dispatch_each(sources, self.dispatch, attach)
+        finally:
+            if attach is not None:
+                try:
+                    await layer.detach(self.channel_name)
+                except Exception:  # e.g. Redis gone: its subscriptions went with it
+                    logger.warning("could not unsubscribe %s", self.channel_name, exc_info=True)
 
     async def connect(self):
         user = self.scope.get("user")

@@ -6,9 +6,13 @@ import uuid
 from collections import defaultdict
 
 import pytest
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 
+from chats import services
+from tests.chats.conftest import connect, receive_until
 from tests.conftest import needs_redis
-from whatsapp.channel_layer import RedisPubSubChannelLayer, SocketQueue, _Shard
+from whatsapp.channel_layer import Mailbox, RedisPubSubChannelLayer, SocketQueue, _Shard
 
 
 @pytest.fixture
@@ -139,6 +143,79 @@ async def test_another_process_gets_the_message_and_this_one_does_not_get_it_twi
     assert len(arrived[layer._get_layer()]) == 3
     assert layer._get_layer().channels[here].empty()
     assert layer._get_layer().channels[sender].empty()
+
+
+async def until(condition, seconds: float = 5) -> None:
+    """Wait for ``condition()`` (Redis answers subscriptions and messages asynchronously)."""
+    async with asyncio.timeout(seconds):
+        while not condition():
+            await asyncio.sleep(0.01)
+
+
+async def subscribed(layer, channel: str, count: int) -> None:
+    """Wait until Redis counts ``count`` subscriptions to ``channel``."""
+    redis = layer._get_layer()._get_shard(channel)._redis
+    async with asyncio.timeout(5):
+        while (await redis.pubsub_numsub(channel))[0][1] != count:
+            await asyncio.sleep(0.01)
+
+
+@needs_redis
+async def test_an_attached_channel_gets_each_message_as_it_comes_queued_ones_first(
+    layer, other_process
+):
+    [channel] = await sockets_in(layer, "room", 1)
+    await layer.send(channel, {"type": "push", "n": 1})
+    await until(lambda: not layer._get_layer().channels[channel].empty())
+    got = []
+
+    layer.attach(channel, got.append)
+    assert [m["n"] for m in got] == [1]
+
+    await layer.group_send_many([("room", {"type": "push", "n": 2})])  # delivered here at once
+    assert [m["n"] for m in got] == [1, 2]
+
+    await other_process.group_send_many([("room", {"type": "push", "n": 3})])  # via Redis
+    await until(lambda: len(got) == 3)
+    assert [m["n"] for m in got] == [1, 2, 3]
+
+
+@needs_redis
+async def test_a_detached_channel_is_unsubscribed_from_redis(layer):
+    [channel] = await sockets_in(layer, "room", 1)
+    layer.attach(channel, [].append)
+    await subscribed(layer, channel, 1)
+
+    await layer.detach(channel)
+
+    assert channel not in layer._get_layer().channels
+    await subscribed(layer, channel, 0)
+
+
+@needs_redis
+@pytest.mark.django_db(transaction=True)
+async def test_a_socket_takes_its_pushes_as_they_come_and_unsubscribes_when_it_closes(
+    alice, bob, prefix, settings
+):
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "whatsapp.channel_layer.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [os.environ["REDIS_URL"]], "prefix": prefix},
+        }
+    }
+    layer = get_channel_layer()
+    before = set(layer._get_layer().channels)
+    socket = await connect(alice)
+    [channel] = set(layer._get_layer().channels) - before
+    assert isinstance(layer._get_layer().channels[channel], Mailbox)
+
+    sent = await database_sync_to_async(services.send_message)(bob, receiver=alice, content="hi")
+    assert (await receive_until(socket, "message.new"))["message"]["message_id"] == sent.id
+
+    await socket.disconnect()
+    assert channel not in layer._get_layer().channels
+    await subscribed(layer, channel, 0)
+    await layer.flush()
 
 
 async def test_an_item_woken_for_a_cancelled_getter_goes_to_the_next():
