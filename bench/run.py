@@ -122,6 +122,10 @@ class Server:
             deflate = "true" if getattr(self, "deflate", False) else UVICORN_DEFLATE
             cmd += ["--ws-per-message-deflate", deflate]
             return cmd + ["--lifespan", "off", "--no-access-log", "--log-level", "warning"]
+        if self.kind == "granian":  # WebSocket and HTTP handled in Rust (measured: item 41)
+            cmd = [str(BIN / "granian"), "--interface", "asginl", "--host", "127.0.0.1"]
+            cmd += ["--port", str(self.port), "--workers", str(self.workers), "--loop", "uvloop"]
+            return cmd + ["--no-access-log", "--log-level", "warning", "whatsapp.asgi:application"]
         if self.kind == "daphne":
             return [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(self.port), "-v", "0"] + [
                 "whatsapp.asgi:application"

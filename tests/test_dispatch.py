@@ -70,3 +70,49 @@ async def test_a_failing_read_ends_the_loop_with_its_error():
     with pytest.raises(RuntimeError, match="connection lost"):
         await asyncio.wait_for(dispatch_each([broken, idle], dispatch), 2)
     assert idle.cancelled == 1
+
+
+async def test_attached_messages_are_dispatched_in_turn_with_the_reads():
+    socket = Source()
+    handled = []
+    deliver = []
+
+    async def dispatch(message):
+        handled.append(message["n"])
+        if message["n"] == 1:
+            deliver[0]({"n": 2})  # a push that comes while a frame is being handled waits
+            socket.queue.put_nowait({"n": 3})
+            await asyncio.sleep(0.01)
+        if message["n"] == 3:
+            raise StopConsumer
+
+    loop = asyncio.ensure_future(dispatch_each([socket], dispatch, deliver.append))
+    await asyncio.sleep(0)
+    deliver[0]({"n": 1})
+
+    with pytest.raises(StopConsumer):
+        await asyncio.wait_for(loop, 2)
+
+    assert handled == [1, 2, 3]
+
+
+async def test_a_receive_that_returns_an_awaitable_not_a_coroutine_is_read():
+    """ASGI lets ``receive`` return any awaitable (granian's is a Rust object)."""
+    messages = asyncio.Queue()
+
+    def receive():
+        return asyncio.ensure_future(messages.get())
+
+    handled = []
+
+    async def dispatch(message):
+        handled.append(message["n"])
+        if message["n"] == 2:
+            raise StopConsumer
+
+    for n in (1, 2):
+        messages.put_nowait({"n": n})
+    with pytest.raises(StopConsumer):
+        await asyncio.wait_for(dispatch_each([receive], dispatch), 2)
+
+    assert handled == [1, 2]

@@ -54,16 +54,17 @@ async def dispatch_each(
     messages are dispatched in turn with the reads, in the order they came.
     """
     loop = asyncio.get_running_loop()
-    finished: list[asyncio.Task] = []
+    finished: list[asyncio.Future | dict] = []
     waiter: asyncio.Future | None = None
 
-    def report(item: asyncio.Task | dict) -> None:  # a finished read, or an attached message
+    def report(item: asyncio.Future | dict) -> None:  # a finished read, or an attached message
         finished.append(item)
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
 
-    def read(index: int) -> asyncio.Task:
-        task = loop.create_task(sources[index]())
+    def read(index: int) -> asyncio.Future:
+        # ensure_future: an ASGI server's receive may return any awaitable, not a coroutine.
+        task = asyncio.ensure_future(sources[index](), loop=loop)
         task.add_done_callback(report)
         return task
 
@@ -77,7 +78,7 @@ async def dispatch_each(
                 await waiter
             waiter = None
             item = finished.pop(0)
-            if not isinstance(item, asyncio.Task):
+            if isinstance(item, dict):  # an attached message
                 await dispatch(item)
                 continue
             index = tasks.index(item)
