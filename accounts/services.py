@@ -245,9 +245,9 @@ ERASED_NAME = "Deleted account"
 
 
 def _media_rows(media) -> list[dict]:
-    from chats.media_serializers import MultimediaSerializer
+    from chats.media_serializers import media_item_json
 
-    return [dict(MultimediaSerializer(item).data) for item in media]
+    return [media_item_json(item) for item in media]
 
 
 def export_user_data(user: User) -> dict:

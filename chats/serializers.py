@@ -12,7 +12,10 @@ from rest_framework import serializers
 
 from accounts.models import User
 from accounts.serializers import PublicProfileSerializer
-from chats.media_serializers import MultimediaSerializer  # also imported from here by others
+from chats.media_serializers import (  # MultimediaSerializer: also imported from here by others
+    MultimediaSerializer,
+    media_item_json,
+)
 from chats.models import FORWARDED_MANY_TIMES, Message
 from chats.selectors import ChatRow
 from groups.models import GroupMessage
@@ -156,11 +159,8 @@ def sent_json(message) -> dict[str, Any]:
 
 
 def media_json(media) -> list[dict[str, Any]]:
-    """Attachments as messages carry them; no serializer is built for the usual none."""
-    media = list(media)
-    if not media:
-        return []
-    return [dict(item) for item in MultimediaSerializer(media, many=True).data]
+    """Attachments as messages carry them (:func:`media_item_json` each)."""
+    return [media_item_json(item) for item in media]
 
 
 class InboxGroupSerializer(serializers.Serializer):

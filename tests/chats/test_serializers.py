@@ -12,6 +12,7 @@ from accounts.models import User
 from chats import selectors, services
 from chats.models import Message
 from chats.serializers import ChatRowSerializer, MessageSerializer, chat_row_json, message_json
+from tests.accounts.conftest import image_bytes
 from tests.chats.test_selectors import group_with
 
 pytestmark = pytest.mark.django_db
@@ -50,6 +51,24 @@ def test_a_message_with_media_renders_as_the_serializer_does(alice, bob, setting
     upload = SimpleUploadedFile("note.txt", b"plain text notes\n", content_type="text/plain")
 
     _same(services.send_message(alice, receiver=bob, content="", files=[upload]))
+
+
+def test_a_message_with_a_photo_and_a_forwarded_file_renders_as_the_serializer_does(
+    alice, bob, carol, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    photo = SimpleUploadedFile("cat.jpg", image_bytes(size=(640, 480)), content_type="image/jpeg")
+    note = SimpleUploadedFile("note.txt", b"plain text notes\n", content_type="text/plain")
+    original = services.send_message(alice, receiver=bob, content="", files=[photo, note])
+    [copy] = services.forward_message(bob, message=original, receivers=[carol])
+
+    for message in (original, copy):
+        _same(message)
+    rendered = message_json(Message.objects.prefetch_related("media").get(id=copy.id))["media"]
+    assert [m["kind"] for m in rendered] == ["image", "document"]
+    assert rendered[0]["thumbnail_url"] and rendered[0]["width"] == 640
+    assert rendered[1]["thumbnail_url"] is None
+    assert all(m["forwarded_from_multimedia_id"] for m in rendered)
 
 
 def test_inbox_rows_render_as_the_serializer_does(alice, bob, carol, rf):
