@@ -19,6 +19,7 @@ from accounts.selectors import active_users, blocked_user_ids, blocks_between, i
 from chats.media import record_media, with_media
 from chats.models import Message, Multimedia
 from groups.models import Group, GroupMessage
+from whatsapp.db import Placeholders
 from whatsapp.errors import Blocked, DomainError, NotFound
 
 USER, GROUP = "user", "group"
@@ -104,6 +105,24 @@ def undelivered_for(user: User, after_id: int, limit: int) -> list[Message]:
             Message.objects.filter(receiver_id=user.id, delivered_at__isnull=True, id__gt=after_id)
         ).order_by("id")[:limit]
     )
+
+
+def receivers_of(message_ids: set[int]) -> dict[int, int]:
+    """Each existing message's receiver id, by message id: what a batch of delivery receipts
+    checks. Written out, with placeholders psycopg need not parse: the ORM took 0.35-0.5 ms of
+    CPU to build it for every batch, this 0.08-0.12 ms (docs/performance.md, item 43).
+    """
+    meta = Message._meta
+    quote = connection.ops.quote_name
+    message_id, receiver_id = (quote(meta.get_field(name).column) for name in ("id", "receiver"))
+    marks = Placeholders(connection)
+    sql = (
+        f"SELECT {message_id}, {receiver_id} FROM {quote(meta.db_table)}"
+        f" WHERE {message_id} IN ({marks.take(len(message_ids))})"
+    )
+    with marks.cursor() as cursor:
+        cursor.execute(sql, sorted(message_ids))
+        return dict(cursor.fetchall())
 
 
 # --- the inbox -----------------------------------------------------------------------------

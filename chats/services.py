@@ -418,7 +418,7 @@ def mark_delivered_batch(
             wanted.update(ids)
     if not wanted:
         return results
-    receivers = dict(Message.objects.filter(id__in=wanted).values_list("id", "receiver_id"))
+    receivers = selectors.receivers_of(wanted)
     allowed: set[int] = set()
     for i, (user, ids) in enumerate(requests):
         if isinstance(results[i], DomainError):

@@ -7,6 +7,7 @@ from psycopg import _queries
 
 from accounts import selectors as account_selectors
 from accounts import services as account_services
+from chats import selectors as chat_selectors
 from chats.models import Message
 from tests.conftest import needs_postgresql
 from whatsapp.db import Placeholders, insert_many
@@ -56,7 +57,7 @@ def test_logged_queries_keep_the_placeholders_the_query_log_writes_out(alice, bo
 
 
 @needs_postgresql
-def test_a_many_row_insert_and_the_send_checks_reach_postgresql_unparsed(
+def test_a_many_row_insert_the_send_checks_and_the_receipt_check_reach_postgresql_unparsed(
     alice, bob, carol, monkeypatch
 ):
     account_services.block_user(carol, blocked=alice)
@@ -69,9 +70,11 @@ def test_a_many_row_insert_and_the_send_checks_reach_postgresql_unparsed(
         active, blocked = account_selectors.message_targets(
             {(alice.id, bob.id), (alice.id, carol.id)} | strangers
         )
+        receivers = chat_selectors.receivers_of({m.id for m in messages} | {10**9})
 
     stored = Message.objects.filter(sender=alice).order_by("id")
     assert [m.id for m in messages] == [m.id for m in stored]
     assert [m.content for m in stored] == [f"hello {n}" for n in range(30)]
     assert active == {bob.id, carol.id}
     assert blocked == {frozenset((alice.id, carol.id))}
+    assert receivers == {m.id: bob.id for m in messages}  # no row for an id of no message
