@@ -30,7 +30,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.db.models.query import ModelIterable
 from django.template.defaultfilters import filesizeformat
@@ -38,6 +38,7 @@ from django.utils import timezone
 
 from chats.models import Multimedia
 from whatsapp import images
+from whatsapp.db import column, table
 from whatsapp.errors import DomainError, PayloadTooLarge
 
 IMAGE, VIDEO, AUDIO, DOCUMENT = "image", "video", "audio", "document"
@@ -385,12 +386,11 @@ def load_media(messages: Sequence[Model]) -> None:
     if not messages:
         return
     link = type(messages[0])._meta.get_field("media").field  # Multimedia's key to the message
-    quote = connection.ops.quote_name
     ids = [message.pk for message in messages]
     sql = (
-        f"SELECT * FROM {quote(Multimedia._meta.db_table)}"
-        f" WHERE {quote(link.column)} IN ({', '.join(['%s'] * len(ids))})"
-        f" ORDER BY {quote(Multimedia._meta.pk.column)}"  # Multimedia's ordering
+        f"SELECT * FROM {table(Multimedia)}"
+        f" WHERE {column(Multimedia, link.name)} IN ({', '.join(['%s'] * len(ids))})"
+        f" ORDER BY {column(Multimedia, 'id')}"  # Multimedia's ordering
     )
     found: dict[Any, list[Multimedia]] = defaultdict(list)
     for item in Multimedia.objects.raw(sql, ids):

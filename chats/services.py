@@ -31,7 +31,7 @@ from chats.models import FORWARDED_MANY_TIMES, Message
 from chats.serializers import message_json, timestamp
 from whatsapp import cache as counters
 from whatsapp import ratelimit, realtime
-from whatsapp.db import insert_many
+from whatsapp.db import column, insert_many, table
 from whatsapp.errors import Blocked, Conflict, DomainError, NotFound
 
 CLIENT_ID_MAX_LENGTH = Message._meta.get_field("client_id").max_length
@@ -442,19 +442,14 @@ def _set_delivered(message_ids: set[int]) -> list[Message]:
     sender, receiver and both receipt times), with ONE ``UPDATE ... RETURNING``."""
     if not message_ids:
         return []
-    meta = Message._meta
-    quote = connection.ops.quote_name
-
-    def column(name: str) -> str:
-        return quote(meta.get_field(name).column)
-
-    returned = ", ".join(column(name) for name in RECEIPT_FIELDS)
+    returned = ", ".join(column(Message, name) for name in RECEIPT_FIELDS)
+    delivered_at = column(Message, "delivered_at")
     sql = (
-        f"UPDATE {quote(meta.db_table)} SET {column('delivered_at')} = %s"
-        f" WHERE {column('id')} IN ({', '.join(['%s'] * len(message_ids))})"
-        f" AND {column('delivered_at')} IS NULL RETURNING {returned}"
+        f"UPDATE {table(Message)} SET {delivered_at} = %s"
+        f" WHERE {column(Message, 'id')} IN ({', '.join(['%s'] * len(message_ids))})"
+        f" AND {delivered_at} IS NULL RETURNING {returned}"
     )
-    now = meta.get_field("delivered_at").get_db_prep_value(timezone.now(), connection)
+    now = Message._meta.get_field("delivered_at").get_db_prep_value(timezone.now(), connection)
     return list(Message.objects.raw(sql, [now, *sorted(message_ids)]))
 
 

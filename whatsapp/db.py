@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from channels.db import DatabaseSyncToAsync
 from django.conf import settings
-from django.db import connections, router
+from django.db import connection, connections, router
 from django.db.models import Model
 from psycopg import RawCursor
 
@@ -91,6 +91,16 @@ class Placeholders:
         self.connection.ensure_connection()
         with self.connection.wrap_database_errors:
             return self.connection.make_cursor(RawCursor(self.connection.connection))
+
+
+def table(model: type[Model]) -> str:
+    """``model``'s table, quoted for a hand-written statement on the default database."""
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def column(model: type[Model], name: str) -> str:
+    """The column of ``model``'s field ``name``, quoted as :func:`table` quotes."""
+    return connection.ops.quote_name(model._meta.get_field(name).column)
 
 
 # Rows per INSERT of :func:`insert_many` (far below SQLite's and PostgreSQL's parameter limits).
