@@ -86,7 +86,7 @@ async def test_attached_messages_are_dispatched_in_turn_with_the_reads():
         if message["n"] == 3:
             raise StopConsumer
 
-    loop = asyncio.ensure_future(dispatch_each([socket], dispatch, deliver.append))
+    loop = asyncio.ensure_future(dispatch_each([socket], dispatch, [deliver.append]))
     await asyncio.sleep(0)
     deliver[0]({"n": 1})
 
@@ -94,6 +94,29 @@ async def test_attached_messages_are_dispatched_in_turn_with_the_reads():
         await asyncio.wait_for(loop, 2)
 
     assert handled == [1, 2, 3]
+
+
+async def test_each_attached_message_is_marked_taken_as_it_is_dispatched():
+    """Two attached sources, no reads: ``taken`` runs when its message is taken, in turn."""
+    reports, events = [], []
+
+    async def dispatch(message):
+        events.append(("dispatch", message["n"]))
+        if message["n"] == 1:  # more come while the first is handled: they wait for it
+            reports[0]({"n": 2}, lambda: events.append(("taken", 2)))
+            reports[1]({"n": 3})
+            await asyncio.sleep(0.01)
+        if message["n"] == 3:
+            raise StopConsumer
+
+    loop = asyncio.ensure_future(dispatch_each([], dispatch, [reports.append, reports.append]))
+    await asyncio.sleep(0)
+    reports[0]({"n": 1}, lambda: events.append(("taken", 1)))
+
+    with pytest.raises(StopConsumer):
+        await asyncio.wait_for(loop, 2)
+
+    assert events == [("taken", 1), ("dispatch", 1), ("taken", 2), ("dispatch", 2), ("dispatch", 3)]
 
 
 async def test_a_receive_that_returns_an_awaitable_not_a_coroutine_is_read():

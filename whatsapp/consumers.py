@@ -21,6 +21,7 @@ from whatsapp import ratelimit
 from whatsapp.errors import DomainError
 from whatsapp.frames import CONNECT_HOOKS, DISCONNECT_HOOKS, HANDLERS
 from whatsapp.realtime import user_group
+from whatsapp.websocket_protocol import receive_attach
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ CLOSE_POLICY_VIOLATION = 4008
 async def dispatch_each(
     sources: Sequence[Callable[[], Awaitable[dict]]],
     dispatch: Callable[[dict], Awaitable[None]],
-    attach: Callable[[Callable[[dict], None]], None] | None = None,
+    attach: Sequence[Callable[[Callable[..., None]], None]] = (),
 ) -> None:
     """Channels' ``await_many_dispatch``, without an ``asyncio.wait`` for every message.
 
@@ -49,28 +50,38 @@ async def dispatch_each(
     of a busy server's event loop (docs/performance.md, item 26). Here a read reports itself,
     and an idle socket holds two small lists and two closures.
 
-    ``attach``, if given, is called once with a function that takes a message as it arrives
-    (a channel layer that hands its messages over without a read per message, item 40); such
-    messages are dispatched in turn with the reads, in the order they came.
+    Each of ``attach`` is called once with a function ``report(message, taken=None)`` to call
+    with each message as it arrives, instead of a read task per message: a channel layer that
+    hands its messages over (item 40), the ASGI server's own socket (item 45). Such messages are
+    dispatched in turn with the reads, in the order they came; ``taken``, if given, is called
+    as the message is taken for dispatch (the server then reads the socket on, as after its
+    ``receive`` returned).
     """
     loop = asyncio.get_running_loop()
-    finished: list[asyncio.Future | dict] = []
+    finished: list[asyncio.Future | tuple[dict, Callable[[], None] | None]] = []
     waiter: asyncio.Future | None = None
 
-    def report(item: asyncio.Future | dict) -> None:  # a finished read, or an attached message
-        finished.append(item)
+    def wake() -> None:
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
+
+    def read_done(task: asyncio.Future) -> None:
+        finished.append(task)
+        wake()
+
+    def report(message: dict, taken: Callable[[], None] | None = None) -> None:
+        finished.append((message, taken))
+        wake()
 
     def read(index: int) -> asyncio.Future:
         # ensure_future: an ASGI server's receive may return any awaitable, not a coroutine.
         task = asyncio.ensure_future(sources[index](), loop=loop)
-        task.add_done_callback(report)
+        task.add_done_callback(read_done)
         return task
 
     tasks = [read(index) for index in range(len(sources))]
-    if attach is not None:
-        attach(report)
+    for attach_one in attach:
+        attach_one(report)
     try:
         while True:
             while not finished:
@@ -78,8 +89,11 @@ async def dispatch_each(
                 await waiter
             waiter = None
             item = finished.pop(0)
-            if isinstance(item, dict):  # an attached message
-                await dispatch(item)
+            if isinstance(item, tuple):  # an attached message
+                message, taken = item
+                if taken is not None:
+                    taken()
+                await dispatch(message)
                 continue
             index = tasks.index(item)
             await dispatch(item.result())
@@ -97,11 +111,19 @@ class AppConsumer(AsyncJsonWebsocketConsumer):
         """Channels' ``AsyncConsumer.__call__``, with :func:`dispatch_each` as its loop."""
         self.scope = scope
         layer = self.channel_layer = get_channel_layer(self.channel_layer_alias)
-        sources, attach = [receive], None
+        sources, attach = [], []
+        # The ASGI server's socket hands its events over as they come where it can (uvicorn,
+        # see whatsapp.websocket_protocol); otherwise it is read.
+        attach_socket = receive_attach(receive)
+        if attach_socket is not None:
+            attach.append(attach_socket)
+        else:
+            sources.append(receive)
+        layer_attached = layer is not None and hasattr(layer, "attach")
         if layer is not None:
             self.channel_name = await layer.new_channel()
-            if hasattr(layer, "attach"):  # whatsapp.channel_layer's pub/sub layer
-                attach = functools.partial(layer.attach, self.channel_name)
+            if layer_attached:  # whatsapp.channel_layer's pub/sub layer
+                attach.append(functools.partial(layer.attach, self.channel_name))
             else:
                 sources.append(functools.partial(layer.receive, self.channel_name))
         self.base_send = send
@@ -109,7 +131,7 @@ class AppConsumer(AsyncJsonWebsocketConsumer):
             with contextlib.suppress(StopConsumer):
                 await dispatch_each(sources, self.dispatch, attach)
         finally:
-            if attach is not None:
+            if layer_attached:
                 try:
                     await layer.detach(self.channel_name)
                 except Exception:  # e.g. Redis gone: its subscriptions went with it

@@ -1,0 +1,120 @@
+"""The production server's sockets: uvicorn's sans-I/O WebSocket protocol as
+whatsapp.websocket_protocol adjusts it, serving the app in this process.
+
+The consumer takes each frame as uvicorn parses it (``ReceiveQueue.attach``), never through
+``receive``; uvicorn still stops reading a socket while its frames wait, and reads on once the
+consumer has taken them all.
+"""
+
+import asyncio
+import json
+import socket
+
+import pytest
+import uvicorn
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.asyncio.client import connect
+
+from tests.chats.conftest import token_for
+from whatsapp.asgi import application
+from whatsapp.websocket_protocol import ReceiveQueue
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+async def server():
+    """uvicorn serving whatsapp.asgi on a free port, as in production (``--ws websockets-sansio``)."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    config = uvicorn.Config(
+        application, ws="websockets-sansio", lifespan="off", log_level="warning"
+    )
+    served = uvicorn.Server(config)
+    task = asyncio.ensure_future(served.serve(sockets=[sock]))
+    while not served.started:
+        assert not task.done(), task.exception()
+        await asyncio.sleep(0.01)
+    served.url = f"ws://127.0.0.1:{sock.getsockname()[1]}/ws/"
+    yield served
+    served.should_exit = True
+    await asyncio.wait_for(task, 10)
+
+
+@pytest.fixture
+def receives(monkeypatch):
+    """How often a consumer read uvicorn's ``receive`` (never, once attached)."""
+    calls = []
+    original = WebSocketsSansIOProtocol.receive
+
+    async def counted(self):
+        calls.append(self)
+        return await original(self)
+
+    monkeypatch.setattr(WebSocketsSansIOProtocol, "receive", counted)
+    return calls
+
+
+async def open_socket(server, user):
+    ws = await connect(
+        server.url, additional_headers=[("Authorization", f"Token {await token_for(user)}")]
+    )
+    assert json.loads(await ws.recv()) == {"type": "ready", "user_id": user.id}
+    return ws
+
+
+async def frames_until(ws, type_, count):
+    frames = []
+    while len(frames) < count:
+        frame = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        if frame["type"] == type_:
+            frames.append(frame)
+    return frames
+
+
+async def test_a_burst_of_frames_is_taken_in_order_without_receive(server, receives, alice, bob):
+    sender, receiver = await open_socket(server, alice), await open_socket(server, bob)
+    queues = [c.queue for c in server.server_state.connections]
+    assert len(queues) == 2 and all(isinstance(q, ReceiveQueue) for q in queues)
+    assert all(q.report is not None for q in queues)  # both consumers attached
+
+    # Written back to back: uvicorn parses several per read, stops reading while they wait,
+    # and must read on once the consumer took them, or the burst stalls.
+    count = 40
+    for n in range(count):
+        await sender.send(
+            json.dumps(
+                {
+                    "type": "message.send",
+                    "receiver_id": bob.id,
+                    "content": f"burst {n}",
+                    "client_id": f"c{n}",
+                }
+            )
+        )
+    acks = await frames_until(sender, "message.ack", count)
+    news = await frames_until(receiver, "message.new", count)
+
+    assert [ack["client_id"] for ack in acks] == [f"c{n}" for n in range(count)]
+    assert [new["message"]["content"] for new in news] == [f"burst {n}" for n in range(count)]
+    assert all(q.untaken == 0 for q in queues)
+    assert receives == []
+    await sender.close()
+    await receiver.close()
+
+
+async def test_a_socket_closed_by_its_client_ends_its_consumer(server, receives, alice):
+    ws = await open_socket(server, alice)
+    await ws.send(json.dumps({"type": "no.such.frame"}))
+    error = json.loads(await asyncio.wait_for(ws.recv(), 10))
+    assert (error["type"], error["code"]) == ("error", "unknown_type")
+
+    await ws.close()
+
+    # The disconnect reaches the consumer as an attached event: its task ends.
+    for _ in range(200):
+        if not server.server_state.tasks:
+            break
+        await asyncio.sleep(0.02)
+    assert not server.server_state.tasks
+    assert receives == []
