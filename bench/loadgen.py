@@ -393,6 +393,63 @@ async def settle_server(sender: Conn, receiver_id: int, scheduled: dict[str, flo
     return round(clock() - start, 2)
 
 
+# --- scenario: frames, the CPU of one frame in and one frame out ------------------------------
+
+
+async def scenario_frames(cfg: dict[str, Any]) -> dict[str, Any]:
+    """Frames of an unknown type at a fixed rate over a few sockets, each answered with one
+    ``error`` frame: the server's CPU per round trip, and how long each answer took."""
+    conns = await open_many([(cfg["url"], token) for token in cfg["tokens"]])
+    servers = process_tree(cfg["server_pids"])
+    sent: dict[int, float] = {}
+    answered = [0]
+    lat = hist()
+
+    def on_frame(conn: Conn, frame: dict[str, Any]) -> None:
+        if frame.get("type") == "error":
+            due = sent.pop(int(frame["detail"].split("'bench.frame.")[1].rstrip("'.")), None)
+            if due is not None:
+                answered[0] += 1
+                record(lat, clock() - due)
+
+    for c in conns:
+        c.start(on_frame)
+    await asyncio.sleep(1.0)
+    rate, count = cfg["rate"], int(cfg["rate"] * cfg["seconds"])
+    cpu = CpuMeter()
+    server_ticks = cpu_ticks(servers)
+    t0 = clock() + 0.05
+    for i in range(count):
+        due = t0 + i / rate
+        delay = due - clock()
+        if delay > 0.0005:
+            await asyncio.sleep(delay)
+        sent[i] = due
+        conns[i % len(conns)].send({"type": f"bench.frame.{i}"})
+    deadline = clock() + 5
+    while sent and clock() < deadline:
+        await asyncio.sleep(0.02)
+    gen_cpu = cpu.read()
+    server_ms = (cpu_ticks(servers) - server_ticks) * 1000 / os.sysconf("SC_CLK_TCK")
+    await close_all(conns)
+    result = {
+        "rate": rate,
+        "sent": count,
+        "answered": answered[0],
+        "latency": summary(lat),
+        "server_cpu_us_per_round_trip": round(server_ms * 1000 / count, 1),
+        "gen_cpu": gen_cpu,
+        "valid": gen_cpu < GEN_CPU_LIMIT,
+    }
+    print(
+        f"  frames rate={rate}/s answered={answered[0]}/{count} "
+        f"p50={result['latency'].get('p50_ms')} p99={result['latency'].get('p99_ms')} "
+        f"server_cpu={result['server_cpu_us_per_round_trip']} µs a round trip",
+        flush=True,
+    )
+    return result
+
+
 # --- scenario: fan-out to one big group ------------------------------------------------------
 
 
@@ -715,6 +772,7 @@ async def scenario_http(cfg: dict[str, Any]) -> dict[str, Any]:
 
 SCENARIOS = {
     "pairs": scenario_pairs,
+    "frames": scenario_frames,
     "fanout": scenario_fanout,
     "idle": scenario_idle,
     "http": scenario_http,

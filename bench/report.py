@@ -150,6 +150,17 @@ def table(results: dict[str, Any]) -> str:
                 f"2,000 msg/s on one core | {_ratio(step['server_cpu_ms_per_message'], relay_cpu)}"
                 f" the relay's {_fmt(relay_cpu, 3)} ms |"
             )
+    frames = scen.get("frames", {})
+    if "app" in frames and "echo" in frames:
+        app, echo = frames["app"], frames["echo"]
+        lines.append(
+            f"| server CPU per frame round trip (a frame in, an error frame out) at "
+            f"{app['rate']:,}/s | {frames['server']} | {_fmt(app['server_cpu_us_per_round_trip'])}"
+            f" µs | (none) | "
+            f"{_ratio(app['server_cpu_us_per_round_trip'], echo['server_cpu_us_per_round_trip'])}"
+            f" a bare ASGI app's {_fmt(echo['server_cpu_us_per_round_trip'])} µs on the same "
+            f"server |"
+        )
     if "cross_process" in scen:
         run = scen["cross_process"]
         step = _step_at(run.get("steps", []), 500)

@@ -115,8 +115,9 @@ class Server:
         self.label = f"{kind}x{workers}"
 
     def command(self) -> list[str]:
-        if self.kind == "uvicorn":
-            cmd = [str(BIN / "uvicorn"), "whatsapp.asgi:application", "--host", "127.0.0.1"]
+        if self.kind in ("uvicorn", "echo"):  # echo: the frames baseline (bench.echo)
+            app = "bench.echo:app" if self.kind == "echo" else "whatsapp.asgi:application"
+            cmd = [str(BIN / "uvicorn"), app, "--host", "127.0.0.1"]
             cmd += ["--port", str(self.port), "--workers", str(self.workers)]
             cmd += ["--loop", "uvloop", "--http", "httptools", "--ws", UVICORN_WS]
             deflate = "true" if getattr(self, "deflate", False) else UVICORN_DEFLATE
@@ -155,7 +156,7 @@ class Server:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"{self.label} exited with {self.proc.returncode}")
             try:
-                if self.kind == "relay":
+                if self.kind in ("relay", "echo"):  # no HTTP health check: the port is up
                     socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
                     return
                 req = urllib.request.Request(
@@ -354,6 +355,17 @@ def run_pairs(seed, send: Server, recv: Server, rates, args, cpus) -> dict[str, 
     return result
 
 
+def frames_cfg(seed, server: Server, args) -> dict[str, Any]:
+    return {
+        "scenario": "frames",
+        "url": server.ws_url,
+        "tokens": [s.token for s, _ in seed.pairs[: args.frame_sockets]],
+        "rate": args.frame_rate,
+        "seconds": args.frame_seconds,
+        "server_pids": [server.proc.pid],
+    }
+
+
 def fanout_cfg(seed, url, args, kind="group") -> dict[str, Any]:
     return {
         "scenario": "fanout",
@@ -468,7 +480,7 @@ def main() -> None:
     parser.add_argument("--gen-cpus", default="0")
     parser.add_argument("--server-cpus", default="1")
     parser.add_argument(
-        "--only", default="", help="comma list of: relay,rest,pairs,fanout,idle,cross"
+        "--only", default="", help="comma list of: relay,frames,rest,pairs,fanout,idle,cross"
     )
     parser.add_argument(
         "--no-receipts", action="store_true", help="clients send no delivered frames"
@@ -491,12 +503,14 @@ def main() -> None:
     args.fanout_messages = 20
     args.idle_levels = [1000, 5000, 10000]
     args.rest_seconds = 10
+    args.frame_rate, args.frame_seconds, args.frame_sockets = 2000, 20, 50
     if args.quick:
         rates, relay_rates = [100, 500, 1000, 2000], [100, 500, 2000, 4000]
         args.step_seconds = 4
         args.fanout_messages = 8
         args.idle_levels = [1000, 5000]
         args.rest_seconds = 5
+        args.frame_seconds = 5
     if args.rates:
         rates = [int(r) for r in args.rates.split(",")]
     if args.step_override:
@@ -615,6 +629,15 @@ def main() -> None:
             ).start()
             base["idle"] = loadgen(idle_cfg(seed, relay, args), gen)
             relay.stop()
+
+        if wanted("frames"):
+            kind, _, _ = parse_server(args.primary)
+            log(f"frames: a bare ASGI app and the app, each on one {kind} worker")
+            frames = scen.setdefault("frames", {"server": f"{kind}:1", "loadavg": loadavg()})
+            for name, srv_kind in (("echo", "echo"), ("app", kind)):
+                srv = Server(srv_kind, 1, env, args.server_cpus).start()
+                frames[name] = loadgen(frames_cfg(seed, srv, args), gen)
+                srv.stop()
 
         if wanted("rest"):
             log(f"REST on {args.primary}")

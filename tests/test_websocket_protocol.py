@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 async def server():
-    """uvicorn serving whatsapp.asgi on a free port, as in production (``--ws websockets-sansio``)."""
+    """uvicorn serving whatsapp.asgi on a free port, as in production (websockets-sansio)."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     config = uvicorn.Config(
