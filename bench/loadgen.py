@@ -92,6 +92,17 @@ class Lag:
         return old
 
 
+async def open_loop(t0: float, rate: float, count: int):
+    """Yield ``(i, due)`` for ``i`` in ``range(count)`` at ``due = t0 + i / rate``: the open-loop
+    schedule, which sleeps until each send is due and never waits for a reply."""
+    for i in range(count):
+        due = t0 + i / rate
+        delay = due - clock()
+        if delay > 0.0005:
+            await asyncio.sleep(delay)
+        yield i, due
+
+
 class Conn(asyncio.Protocol):
     """One authenticated socket on websockets' sans-I/O protocol, driven by asyncio callbacks.
 
@@ -301,11 +312,7 @@ async def scenario_pairs(cfg: dict[str, Any]) -> dict[str, Any]:
         cpu = CpuMeter()
         server_ticks = cpu_ticks(servers)
         t0 = clock() + 0.05
-        for i in range(count):
-            due = t0 + i / rate
-            delay = due - clock()
-            if delay > 0.0005:
-                await asyncio.sleep(delay)
+        async for i, due in open_loop(t0, rate, count):
             record(late, max(0.0, clock() - due))
             sender, (_, _, receiver_id) = senders[i % n], pairs[i % n]
             client_id = f"{RUN}s{step_no}r{rate}-{i}"
@@ -418,12 +425,7 @@ async def scenario_frames(cfg: dict[str, Any]) -> dict[str, Any]:
     rate, count = cfg["rate"], int(cfg["rate"] * cfg["seconds"])
     cpu = CpuMeter()
     server_ticks = cpu_ticks(servers)
-    t0 = clock() + 0.05
-    for i in range(count):
-        due = t0 + i / rate
-        delay = due - clock()
-        if delay > 0.0005:
-            await asyncio.sleep(delay)
+    async for i, due in open_loop(clock() + 0.05, rate, count):
         sent[i] = due
         conns[i % len(conns)].send({"type": f"bench.frame.{i}"})
     deadline = clock() + 5
@@ -487,10 +489,8 @@ async def scenario_fanout(cfg: dict[str, Any]) -> dict[str, Any]:
     cpu = CpuMeter()
     last, median, every = hist(), hist(), hist()
     per_message = []
-    t0 = clock() + 0.1
-    for i in range(cfg["messages"]):
-        due = t0 + i * cfg["interval_seconds"]
-        await asyncio.sleep(max(0.0, due - clock()))
+    schedule = open_loop(clock() + 0.1, 1 / cfg["interval_seconds"], cfg["messages"])
+    async for i, due in schedule:
         client_id = f"fan-{i}"
         scheduled[client_id] = due
         frame = {
@@ -740,13 +740,8 @@ async def scenario_http(cfg: dict[str, Any]) -> dict[str, Any]:
             finally:
                 pool.put_nowait(conn)
 
-        t0 = clock() + 0.05
         tasks = []
-        for i in range(count + warm):
-            due = t0 + i / rate
-            delay = due - clock()
-            if delay > 0.0005:
-                await asyncio.sleep(delay)
+        async for i, due in open_loop(clock() + 0.05, rate, count + warm):
             tasks.append(asyncio.create_task(one(i, due)))
         await asyncio.gather(*tasks)
         gen_cpu = cpu.read()
