@@ -56,10 +56,14 @@ def receives(monkeypatch):
 
 
 async def open_socket(server, user):
+    """A socket of ``user`` whose connect-time work (presence, the push of what is undelivered)
+    is over: a frame of unknown type is answered after it (as tests/chats/conftest.connect)."""
     ws = await connect(
         server.url, additional_headers=[("Authorization", f"Token {await token_for(user)}")]
     )
     assert json.loads(await ws.recv()) == {"type": "ready", "user_id": user.id}
+    await ws.send(json.dumps({"type": "test.settle"}))
+    await frames_until(ws, "error", 1)
     return ws
 
 
@@ -106,8 +110,8 @@ async def test_a_burst_of_frames_is_taken_in_order_without_receive(server, recei
 async def test_a_socket_closed_by_its_client_ends_its_consumer(server, receives, alice):
     ws = await open_socket(server, alice)
     await ws.send(json.dumps({"type": "no.such.frame"}))
-    error = json.loads(await asyncio.wait_for(ws.recv(), 10))
-    assert (error["type"], error["code"]) == ("error", "unknown_type")
+    (error,) = await frames_until(ws, "error", 1)
+    assert error["code"] == "unknown_type"
 
     await ws.close()
 
