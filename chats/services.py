@@ -538,6 +538,10 @@ def user_disconnected(user: User) -> int:
         user.last_seen = timezone.now()
         User.objects.filter(id=user.id).update(last_seen=user.last_seen)
         _publish_presence(user, online=False)
+        # A socket that connected after the count reached 0 announced "online" on another
+        # database thread, possibly before this "offline" went out: then say it again, last.
+        if selectors.is_online(user.id):
+            _publish_presence(user, online=True)
     return count
 
 

@@ -377,6 +377,37 @@ def test_last_disconnection_records_last_seen_and_announces_offline(
     assert not selectors.is_online(alice.id)
 
 
+def test_a_socket_that_connects_while_the_last_one_goes_offline_is_announced_last(
+    friends, pushes, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A page reload: the old socket's count reaches 0, the new socket counts 1 and says
+    "online" (on another database thread) before the old one's "offline" goes out."""
+    alice, bob = friends
+    services.user_connected(alice)
+    watcher_ids = selectors.presence_watcher_ids
+    reconnected = []
+
+    def reconnect_first(user):
+        if not reconnected:  # between the old socket's count and its "offline"
+            reconnected.append("connecting")
+            reconnected.append(services.user_connected(alice))
+        return watcher_ids(user)
+
+    monkeypatch.setattr(selectors, "presence_watcher_ids", reconnect_first)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.user_disconnected(alice) == 0
+
+    assert reconnected == ["connecting", 1]
+    # The new socket's "online", the old one's "offline", and "online" again, last.
+    assert [frame["online"] for frame in pushes.frames("presence", user=bob)] == [
+        True,
+        False,
+        True,
+    ]
+    assert selectors.is_online(alice.id)
+
+
 def test_blocked_contacts_get_no_presence(friends, pushes, django_capture_on_commit_callbacks):
     alice, bob = friends
     account_services.block_user(alice, blocked=bob)
