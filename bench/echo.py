@@ -4,7 +4,7 @@
 CPU a frame in and a frame out cost there is the server's own (its WebSocket parsing and
 writing, the event loop, the system calls), the floor under every figure of the app's. It takes
 any ``Authorization`` header, sends ``ready`` and answers each text frame with an ``error``
-frame, as the app answers a frame of unknown type.
+frame (its ``client_id`` included), as the app answers a frame of unknown type.
 """
 
 import json
@@ -27,5 +27,6 @@ async def app(scope, receive, send):
             "type": "error",
             "code": "unknown_type",
             "detail": f"Unknown frame type {frame.get('type')!r}.",
+            "client_id": frame.get("client_id"),
         }
         await send({"type": "websocket.send", "text": json.dumps(answer)})

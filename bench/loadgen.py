@@ -414,7 +414,7 @@ async def scenario_frames(cfg: dict[str, Any]) -> dict[str, Any]:
 
     def on_frame(conn: Conn, frame: dict[str, Any]) -> None:
         if frame.get("type") == "error":
-            due = sent.pop(int(frame["detail"].split("'bench.frame.")[1].rstrip("'.")), None)
+            due = sent.pop(frame.get("client_id"), None)
             if due is not None:
                 answered[0] += 1
                 record(lat, clock() - due)
@@ -427,7 +427,7 @@ async def scenario_frames(cfg: dict[str, Any]) -> dict[str, Any]:
     server_ticks = cpu_ticks(servers)
     async for i, due in open_loop(clock() + 0.05, rate, count):
         sent[i] = due
-        conns[i % len(conns)].send({"type": f"bench.frame.{i}"})
+        conns[i % len(conns)].send({"type": "bench.frame", "client_id": i})
     deadline = clock() + 5
     while sent and clock() < deadline:
         await asyncio.sleep(0.02)
