@@ -10,6 +10,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts import services as account_services
+from tests.servers import REDIS_SERVER, OwnRedis
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -132,3 +133,14 @@ def superuser_client(make_user) -> Client:
     client = Client()
     assert client.login(phone_number=user.phone_number, password=PASSWORD)
     return client
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    """A redis-server of the test's own, which it may kill and restart (tests.servers)."""
+    if not os.path.exists(REDIS_SERVER):
+        pytest.skip("needs the redis-server binary")
+    redis = OwnRedis(tmp_path)
+    redis.start()
+    yield redis
+    redis.kill()

@@ -10,6 +10,7 @@ pool a command waits up to ``timeout`` seconds for a free connection instead.
 """
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from typing import Any
@@ -19,8 +20,14 @@ from channels_redis.pubsub import RedisPubSubChannelLayer as PubSubLayer
 from channels_redis.pubsub import RedisPubSubLoopLayer, RedisSingleShardConnection
 from channels_redis.utils import _wrap_close
 from redis.asyncio import BlockingConnectionPool
+from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
+
+# The close code of a socket whose server lost Redis (this layer's connection, or a frame that
+# needed it): its client reconnects, once Redis is back, and syncs. Not 1011: daphne lets an
+# application close only with 1000 or a code from 3000 to 4999.
+CLOSE_REDIS_LOST = 4011
 
 # PUBLISH each (channel, message, elsewhere) triple of ARGV, in order, within one command; with
 # elsewhere "1" only when a connection besides the publishing process's one listens on the
@@ -106,7 +113,14 @@ class _Shard(RedisSingleShardConnection):
     Its loop waits for each message under a 0.1 s ``asyncio.timeout``: a timer set and
     cancelled for every push a process receives, 7% of a busy server's CPU in the bench
     (docs/performance.md, item 21). Here a read waits until a message comes; cancelling the task
-    (the layer's flush) still ends it, and a lost connection is retried as before.
+    (the layer's flush) still ends it.
+
+    A lost connection (Redis restarted, say) took this process's subscriptions with it, and
+    every message published until they are back is lost to its sockets, which would stay open
+    knowing nothing. So each socket of the process is closed (``CLOSE_REDIS_LOST``): its client
+    reconnects and syncs what it missed (docs/reliability.md). The subscriptions start afresh:
+    the next socket's join subscribes on a new connection, and fails, refusing the handshake,
+    while Redis is still down.
     """
 
     async def _do_receiving(self):
@@ -121,9 +135,19 @@ class _Shard(RedisSingleShardConnection):
                     await asyncio.sleep(0.1)
             except (asyncio.CancelledError, GeneratorExit):
                 raise
-            except Exception:
-                logger.exception("receiving from Redis failed; retrying in 1 s")
-                await asyncio.sleep(1)
+            except (RedisError, OSError):
+                logger.exception("lost the connection to Redis; closing this process's sockets")
+                await self._lost()
+            except Exception:  # one message that could not be handled: the next one can be
+                logger.exception("a message from Redis could not be handled")
+
+    async def _lost(self) -> None:
+        async with self._lock:
+            lost, self._pubsub = self._pubsub, self._redis.pubsub()
+            self._subscribed_to = set()
+        self.channel_layer.close_sockets(code=CLOSE_REDIS_LOST)
+        with contextlib.suppress(Exception):
+            await lost.aclose()
 
     def _receive_message(self, message):
         """Queue a group message for the group's sockets in this process, except the one its
@@ -155,6 +179,14 @@ class _LoopLayer(RedisPubSubLoopLayer):
         # Marks what this loop's layer publishes, so its own copy back from Redis is known.
         self.origin = uuid.uuid4().hex
 
+    def close_sockets(self, code: int) -> None:
+        """Have every socket of this process close itself with ``code``."""
+        data = self.channel_layer.serialize(
+            {"type": "push", "frame": {"type": "_close", "code": code}}
+        )
+        for queue in list(self.channels.values()):
+            queue.put_nowait(data)
+
     def deliver(self, members, data: bytes, skip: str | None) -> None:
         """Queue ``data`` for each of a group's sockets here but ``skip``."""
         for channel in members:
@@ -164,7 +196,11 @@ class _LoopLayer(RedisPubSubLoopLayer):
 
     async def _subscribe_to_channel(self, channel):
         self.channels[channel] = SocketQueue()
-        await self._get_shard(channel).subscribe(channel)
+        try:
+            await self._get_shard(channel).subscribe(channel)
+        except BaseException:  # Redis is down, say: the socket is refused, its queue goes
+            del self.channels[channel]
+            raise
 
     def attach(self, channel: str, deliver) -> None:
         """Hand each message for ``channel`` (from ``new_channel``) to ``deliver``, decoded, as it

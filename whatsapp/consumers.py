@@ -18,6 +18,7 @@ from django.db import DataError
 from redis.exceptions import RedisError
 
 from whatsapp import ratelimit
+from whatsapp.channel_layer import CLOSE_REDIS_LOST
 from whatsapp.errors import DomainError
 from whatsapp.frames import CONNECT_HOOKS, DISCONNECT_HOOKS, HANDLERS
 from whatsapp.realtime import user_group
@@ -240,10 +241,10 @@ class AppConsumer(AsyncJsonWebsocketConsumer):
             await self.send_error("invalid", "A number is out of range.", client_id)
         except RedisError:
             # Redis (the send counters, the channel layer) is unreachable: the groups this
-            # socket listens on may be gone with it. Closing it (1011) makes the client reconnect,
+            # socket listens on may be gone with it. Closing it makes the client reconnect,
             # which waits for Redis, and sync what it missed (docs/reliability.md).
             logger.warning("closing a socket of user %s: Redis unreachable", self.user.id)
-            await self.close(code=1011)
+            await self.close(code=CLOSE_REDIS_LOST)
         except Exception:  # a bug in one handler must not cost the client its socket
             logger.exception("frame handler for %r failed", frame_type)
             await self.send_error("server_error", "The frame could not be processed.", client_id)

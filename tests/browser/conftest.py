@@ -27,7 +27,6 @@ test-results/) are attached to the report.
 import contextlib
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -39,6 +38,8 @@ from urllib.parse import quote
 import pytest
 from django.conf import settings as django_settings
 from django.db import connection
+
+from tests.servers import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -87,12 +88,6 @@ def database_url() -> str:
         port = f":{params['PORT']}" if params.get("PORT") else ""
         return f"postgres://{credentials}{host}{port}/{quote(params['NAME'], safe='')}"
     raise RuntimeError(f"No live-server support for database engine {engine}.")
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_for_servers_to_settle(quiet_for: float = 0.3, timeout: float = 10.0) -> None:

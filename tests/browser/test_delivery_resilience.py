@@ -15,9 +15,7 @@ uses a redis-server of its own on a free port, never the machine's shared one.
 import contextlib
 import json
 import os
-import shutil
 import signal
-import subprocess
 import threading
 import time
 from collections import OrderedDict
@@ -29,7 +27,6 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from chats.models import Message
-from tests.browser.conftest import free_port
 from tests.reliability.conftest import befriend
 
 pytestmark = pytest.mark.browser
@@ -42,7 +39,6 @@ RETRY_AFTER_S = 2.0
 # The servers' own limits are tested elsewhere (tests/reliability/test_rate_limits.py); this
 # stream is far faster than a person types.
 UNLIMITED = {"MESSAGE_SEND_RATE": "100000/1", "WS_FRAME_RATE": "100000/1"}
-REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 
 needs_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="needs PostgreSQL: two servers write at once"
@@ -316,69 +312,6 @@ def test_no_message_is_lost_or_doubled_when_a_server_is_killed_mid_stream(
     print(f"\nSIGKILL mid-stream: {figures}")
 
 
-class OwnRedis:
-    """A redis-server of this test's own on a free port (never the machine's shared one)."""
-
-    def __init__(self, directory):
-        self.port = free_port()
-        self.directory = directory
-        self.process = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                REDIS_SERVER,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.directory),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with contextlib.suppress(OSError):
-                import socket as sockets
-
-                with sockets.create_connection(("127.0.0.1", self.port), timeout=0.5) as probe:
-                    probe.sendall(b"PING\r\n")
-                    if probe.recv(16).startswith(b"+PONG"):
-                        return
-            time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=10)
-
-    def restart(self, down_for: float = 1.0) -> None:
-        self.kill()
-        time.sleep(down_for)
-        self.start()
-
-
-@pytest.fixture
-def own_redis(tmp_path):
-    if not os.path.exists(REDIS_SERVER):
-        pytest.skip("needs the redis-server binary")
-    redis = OwnRedis(tmp_path)
-    redis.start()
-    yield redis
-    redis.kill()
-
-
 @needs_postgresql
 @needs_redis
 def test_no_message_is_lost_or_doubled_when_redis_restarts_mid_stream(
@@ -394,9 +327,10 @@ def test_no_message_is_lost_or_doubled_when_redis_restarts_mid_stream(
 
     figures = stream_through(own_redis.restart, a, b, c, d)
 
-    # Both servers lived through it and answer again.
+    # Both servers lived through it and answer again. Each lost its subscriptions, and what was
+    # published meanwhile, with Redis: it closed every socket, and every client synced anew.
     assert all(server.process.poll() is None for server in start_server.servers)
-    assert sum(client.reconnects for client in (a, b, c, d)) >= 1
+    assert all(client.reconnects >= 1 for client in (a, b, c, d))
     record_property("figures", figures)
     print(f"\nRedis restart mid-stream: {figures}")
 

@@ -8,11 +8,18 @@ from collections import defaultdict
 import pytest
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from chats import services
 from tests.chats.conftest import connect, receive_until
 from tests.conftest import needs_redis
-from whatsapp.channel_layer import Mailbox, RedisPubSubChannelLayer, SocketQueue, _Shard
+from whatsapp.channel_layer import (
+    CLOSE_REDIS_LOST,
+    Mailbox,
+    RedisPubSubChannelLayer,
+    SocketQueue,
+    _Shard,
+)
 
 
 @pytest.fixture
@@ -216,6 +223,80 @@ async def test_a_socket_takes_its_pushes_as_they_come_and_unsubscribes_when_it_c
     assert channel not in layer._get_layer().channels
     await subscribed(layer, channel, 0)
     await layer.flush()
+
+
+CLOSE_AS_REDIS_WAS_LOST = {"type": "push", "frame": {"type": "_close", "code": CLOSE_REDIS_LOST}}
+
+
+async def test_losing_redis_closes_every_socket_and_a_socket_after_it_subscribes_afresh(
+    own_redis, prefix
+):
+    layer = RedisPubSubChannelLayer(hosts=[own_redis.url], prefix=prefix)
+    other_process = RedisPubSubChannelLayer(hosts=[own_redis.url], prefix=prefix)
+    group = layer._get_layer()._get_group_channel_name("user.1")
+    try:
+        [attached, queued] = await sockets_in(layer, "user.1", 2)
+        got = []
+        layer.attach(attached, got.append)
+        await subscribed(layer, group, 1)
+
+        # Redis restarts: what is published meanwhile never reaches this process, so its
+        # sockets are told to close (their clients reconnect and sync).
+        await asyncio.to_thread(own_redis.kill)
+        await until(lambda: got)
+        assert got == [CLOSE_AS_REDIS_WAS_LOST]
+        assert await receive(layer, queued) == CLOSE_AS_REDIS_WAS_LOST
+
+        # While Redis is down a new socket cannot get a channel: its handshake is refused.
+        with pytest.raises(RedisConnectionError):
+            await layer.new_channel()
+        assert set(layer._get_layer().channels) == {attached, queued}
+        # The closed sockets leave without Redis.
+        for channel in (attached, queued):
+            await layer.group_discard("user.1", channel)
+        await layer.detach(attached)
+
+        # Redis is back: a new socket's join subscribes on a new connection at once, and a
+        # message another process publishes reaches it.
+        await asyncio.to_thread(own_redis.start)
+        [again] = await sockets_in(layer, "user.1", 1)
+        await subscribed(layer, group, 1)
+        await other_process.group_send_many([("user.1", {"type": "push", "n": 1})])
+        assert (await receive(layer, again))["n"] == 1
+    finally:
+        await layer.flush()
+        await other_process.flush()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_socket_is_closed_when_its_server_loses_redis(alice, own_redis, prefix, settings):
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "whatsapp.channel_layer.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [own_redis.url], "prefix": prefix},
+        }
+    }
+    socket = await connect(alice)
+
+    await asyncio.to_thread(own_redis.kill)
+
+    assert await socket.receive_output(5) == {"type": "websocket.close", "code": CLOSE_REDIS_LOST}
+    await socket.wait(5)
+    await get_channel_layer().flush()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_socket_whose_frame_finds_redis_unreachable_is_closed(alice, monkeypatch):
+    def unreachable(*args, **kwargs):
+        raise RedisConnectionError("Connection refused.")
+
+    monkeypatch.setattr(services, "mark_read", unreachable)
+    socket = await connect(alice)
+
+    await socket.send_json_to({"type": "message.read", "message_ids": [1]})
+
+    assert await socket.receive_output(5) == {"type": "websocket.close", "code": CLOSE_REDIS_LOST}
+    await socket.wait(5)
 
 
 async def test_an_item_woken_for_a_cancelled_getter_goes_to_the_next():
