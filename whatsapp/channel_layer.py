@@ -281,6 +281,9 @@ class RedisPubSubChannelLayer(PubSubLayer):
         listens on the group, and this process drops its own copy (marked with its ``origin``).
         So the echo of a 1:1 message to its sender's only socket here, which that socket
         excludes, is not published at all when no other process could want it (item 27).
+        "Another process" means a subscriber besides this process's own subscription: when this
+        process has sockets in the group but no subscription (it lost Redis and they are
+        closing, see ``_Shard``), Redis publishes the message whoever listens.
         """
         layer = self._get_layer()
         per_shard: dict[int, tuple[Any, list]] = {}
@@ -296,7 +299,8 @@ class RedisPubSubChannelLayer(PubSubLayer):
                 layer.deliver(members, data, message.get("exclude_channel"))
             else:
                 data = self.serialize(message)
-            args += (channel, data, "1" if members else "0")
+            subscribed_here = members and channel in shard._subscribed_to
+            args += (channel, data, "1" if subscribed_here else "0")
         for shard, args in per_shard.values():
             shard._ensure_redis()
             await shard._redis.eval(PUBLISH_ALL, 0, *args)

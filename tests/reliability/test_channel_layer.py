@@ -251,16 +251,23 @@ async def test_losing_redis_closes_every_socket_and_a_socket_after_it_subscribes
         with pytest.raises(RedisConnectionError):
             await layer.new_channel()
         assert set(layer._get_layer().channels) == {attached, queued}
-        # The closed sockets leave without Redis.
+
+        # Redis is back and another process has a socket in the group before this process's
+        # closing sockets left it: what this process publishes to the group reaches that one
+        # (this process is no longer subscribed, so Redis has only the other's subscription).
+        await asyncio.to_thread(own_redis.start)
+        [there] = await sockets_in(other_process, "user.1", 1)
+        await subscribed(layer, group, 1)
+        await layer.group_send_many([("user.1", {"type": "push", "n": 0})])
+        assert (await receive(other_process, there))["n"] == 0
         for channel in (attached, queued):
             await layer.group_discard("user.1", channel)
         await layer.detach(attached)
 
-        # Redis is back: a new socket's join subscribes on a new connection at once, and a
-        # message another process publishes reaches it.
-        await asyncio.to_thread(own_redis.start)
+        # A new socket here joins on a new connection at once, and a message the other process
+        # publishes reaches it.
         [again] = await sockets_in(layer, "user.1", 1)
-        await subscribed(layer, group, 1)
+        await subscribed(layer, group, 2)
         await other_process.group_send_many([("user.1", {"type": "push", "n": 1})])
         assert (await receive(layer, again))["n"] == 1
     finally:
