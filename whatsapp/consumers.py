@@ -122,7 +122,13 @@ class AppConsumer(AsyncJsonWebsocketConsumer):
             sources.append(receive)
         layer_attached = layer is not None and hasattr(layer, "attach")
         if layer is not None:
-            self.channel_name = await layer.new_channel()
+            try:
+                self.channel_name = await layer.new_channel()
+            except RedisError:  # the client retries; a traceback per attempt would flood the log
+                logger.warning("refusing a socket: Redis unreachable")
+                await receive()  # websocket.connect
+                await send({"type": "websocket.close", "code": CLOSE_REDIS_LOST})
+                return
             if layer_attached:  # whatsapp.channel_layer's pub/sub layer
                 attach.append(functools.partial(layer.attach, self.channel_name))
             else:
@@ -143,13 +149,19 @@ class AppConsumer(AsyncJsonWebsocketConsumer):
         if user is None or not user.is_authenticated or not user.is_active:
             await self.close()
             return
-        self.user = user
         self.groups_joined: set[str] = set()
+        try:
+            await self.join(user_group(user.id))
+        except RedisError:  # refused as in __call__; not yet ``self.user``: no disconnect hooks
+            logger.warning("refusing a socket of user %s: Redis unreachable", user.id)
+            await self.channel_layer.group_discard(user_group(user.id), self.channel_name)
+            await self.close(code=CLOSE_REDIS_LOST)
+            return
+        self.user = user
         self.frame_bucket = ratelimit.TokenBucket(ratelimit.frame_rate())
         self.frames_refused = 0
         self.refusals_since = 0.0
         self.hung_up = False
-        await self.join(user_group(user.id))
         await self.accept()
         await self.send_json({"type": "ready", "user_id": user.id})
         for hook in CONNECT_HOOKS:

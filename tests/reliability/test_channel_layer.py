@@ -1,17 +1,19 @@
 """The Redis pub/sub channel layer of whatsapp.channel_layer (a real Redis: REDIS_URL)."""
 
 import asyncio
+import logging
 import os
 import uuid
 from collections import defaultdict
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
+from channels.testing import WebsocketCommunicator
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from chats import services
-from tests.chats.conftest import connect, receive_until
+from chats import selectors, services
+from tests.chats.conftest import connect, receive_until, token_for
 from tests.conftest import needs_redis
 from whatsapp.channel_layer import (
     CLOSE_REDIS_LOST,
@@ -304,6 +306,54 @@ async def test_a_socket_whose_frame_finds_redis_unreachable_is_closed(alice, mon
 
     assert await socket.receive_output(5) == {"type": "websocket.close", "code": CLOSE_REDIS_LOST}
     await socket.wait(5)
+
+
+async def handshake(user) -> tuple[bool, int | None]:
+    """Open a socket of ``user``: (accepted, close code)."""
+    from whatsapp.asgi import application
+
+    key = await token_for(user)
+    socket = WebsocketCommunicator(
+        application, "/ws/", headers=[(b"authorization", f"Token {key}".encode())]
+    )
+    result = await socket.connect(5)
+    await socket.disconnect()
+    return result
+
+
+def warnings_logged(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_while_redis_is_down_a_socket_is_refused_with_one_line_logged(
+    alice, own_redis, prefix, settings, caplog
+):
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "whatsapp.channel_layer.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [own_redis.url], "prefix": prefix},
+        }
+    }
+    await asyncio.to_thread(own_redis.kill)
+
+    assert await handshake(alice) == (False, CLOSE_REDIS_LOST)
+    assert warnings_logged(caplog) == ["refusing a socket: Redis unreachable"]
+    assert get_channel_layer()._get_layer().channels == {}
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_socket_whose_group_cannot_be_joined_is_refused_and_never_online(
+    alice, monkeypatch, caplog
+):
+    async def unreachable(layer, group, channel):
+        raise RedisConnectionError("Connection refused.")
+
+    monkeypatch.setattr(InMemoryChannelLayer, "group_add", unreachable)
+
+    assert await handshake(alice) == (False, CLOSE_REDIS_LOST)
+    assert warnings_logged(caplog) == [f"refusing a socket of user {alice.id}: Redis unreachable"]
+    assert not await database_sync_to_async(selectors.is_online)(alice.id)
 
 
 async def test_an_item_woken_for_a_cancelled_getter_goes_to_the_next():
