@@ -277,6 +277,27 @@ async def test_losing_redis_closes_every_socket_and_a_socket_after_it_subscribes
         await other_process.flush()
 
 
+async def test_a_dropped_subscriber_connection_closes_every_socket_too(own_redis, prefix):
+    """Redis drops a subscriber whose output buffer overflows (``client-output-buffer-limit
+    pubsub``), or an operator kills it: Redis itself stays up, the pushes meanwhile are lost."""
+    layer = RedisPubSubChannelLayer(hosts=[own_redis.url], prefix=prefix)
+    try:
+        [channel] = await sockets_in(layer, "user.1", 1)
+        got = []
+        layer.attach(channel, got.append)
+        redis = layer._get_layer()._get_shard(channel)._redis
+
+        await redis.execute_command("CLIENT", "KILL", "TYPE", "pubsub")
+
+        await until(lambda: got)
+        assert got == [CLOSE_AS_REDIS_WAS_LOST]
+        [again] = await sockets_in(layer, "user.1", 1)
+        await layer.group_send("user.1", {"type": "push", "n": 1})
+        assert (await receive(layer, again))["n"] == 1
+    finally:
+        await layer.flush()
+
+
 @pytest.mark.django_db(transaction=True)
 async def test_a_socket_is_closed_when_its_server_loses_redis(alice, own_redis, prefix, settings):
     settings.CHANNEL_LAYERS = {
