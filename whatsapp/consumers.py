@@ -154,7 +154,8 @@ class AppConsumer(AsyncJsonWebsocketConsumer):
             await self.join(user_group(user.id))
         except RedisError:  # refused as in __call__; not yet ``self.user``: no disconnect hooks
             logger.warning("refusing a socket of user %s: Redis unreachable", user.id)
-            await self.channel_layer.group_discard(user_group(user.id), self.channel_name)
+            with contextlib.suppress(RedisError):
+                await self.channel_layer.group_discard(user_group(user.id), self.channel_name)
             await self.close(code=CLOSE_REDIS_LOST)
             return
         self.user = user
