@@ -1,5 +1,6 @@
 """Fixtures shared by every app's tests: users built through the accounts services."""
 
+import gc
 import os
 from pathlib import Path
 
@@ -21,6 +22,19 @@ needs_postgresql = pytest.mark.skipif(
 needs_redis = pytest.mark.skipif(
     not os.environ.get("REDIS_URL"), reason="needs a Redis server (REDIS_URL)"
 )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _database_threads_end_first(django_db_setup):
+    """The sockets' database threads (whatsapp.db) keep a connection each: they end before the
+    test database is dropped, which PostgreSQL refuses while a session is open."""
+    yield
+    from whatsapp import db
+
+    if db._executor is not None:
+        db._executor.shutdown(wait=True)
+        db._executor = None
+        gc.collect()  # each thread's connection closes with its (thread-local) wrapper
 
 
 @pytest.fixture(autouse=True)
