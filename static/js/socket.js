@@ -97,7 +97,9 @@
     });
     ws.addEventListener("close", function () {
       dispatch({ type: "_disconnected" });
-      setTimeout(connect, backoff);
+      // A random 50-150% of the backoff: a server that loses Redis closes all its sockets at
+      // once, and their pages should not all come back in the same instant.
+      setTimeout(connect, Math.round(backoff * (0.5 + Math.random())));
       backoff = Math.min(backoff * 2, 10000);
     });
   }
