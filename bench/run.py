@@ -224,7 +224,8 @@ class PriorityKeeper:
         ).stdout
         return sorted({int(p) for p in re.findall(r"pid=(\d+)", out)})
 
-    def _renice(self, pids, value: int) -> None:
+    def _hold(self, pids, value: int) -> None:
+        """Renice ``pids`` to ``value`` and, with ``cpus``, keep them on those CPUs."""
         for pid in pids:
             with contextlib.suppress(OSError):
                 os.setpriority(os.PRIO_PROCESS, pid, value)
@@ -240,7 +241,7 @@ class PriorityKeeper:
                     rows = conn.execute(
                         "SELECT pid FROM pg_stat_activity WHERE datname = %s", [self.database]
                     ).fetchall()
-                self._renice([pid for (pid,) in rows], -10)
+                self._hold([pid for (pid,) in rows], -10)
             except Exception:  # the database may be being recreated
                 pass
 
@@ -248,7 +249,7 @@ class PriorityKeeper:
         if not self.enabled:
             return
         self.admin_url = admin_url
-        self._renice(self.redis_pids, -10)
+        self._hold(self.redis_pids, -10)
         self.thread.start()
 
     def stop(self) -> None:

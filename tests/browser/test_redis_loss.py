@@ -15,6 +15,16 @@ from tests.browser.conftest import SOCKET_OPEN, bubble, open_as
 
 pytestmark = pytest.mark.browser
 
+# Records the delay of every reconnect socket.js schedules (its ``connect`` function).
+RECORD_RECONNECT_DELAYS = """() => {
+  window.reconnectDelays = [];
+  const schedule = window.setTimeout;
+  window.setTimeout = function (fn, ms, ...args) {
+    if (fn && fn.name === "connect") { window.reconnectDelays.push(ms); }
+    return schedule(fn, ms, ...args);
+  };
+}"""
+
 
 def test_a_page_shows_what_came_while_its_server_had_lost_redis(
     start_server, own_redis, new_page, alice, bob
@@ -39,14 +49,3 @@ def test_a_page_shows_what_came_while_its_server_had_lost_redis(
     first = [each.evaluate("window.reconnectDelays[0]") for each in (page, other_page)]
     assert all(250 <= delay <= 750 for delay in first), first
     assert first != [500, 500], first
-
-
-# Records the delay of every reconnect socket.js schedules (its ``connect`` function).
-RECORD_RECONNECT_DELAYS = """() => {
-  window.reconnectDelays = [];
-  const schedule = window.setTimeout;
-  window.setTimeout = function (fn, ms, ...args) {
-    if (fn && fn.name === "connect") { window.reconnectDelays.push(ms); }
-    return schedule(fn, ms, ...args);
-  };
-}"""

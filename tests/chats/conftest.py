@@ -69,6 +69,16 @@ def token_for(user) -> str:
     return Token.objects.get_or_create(user=user)[0].key
 
 
+async def token_socket(user) -> WebsocketCommunicator:
+    """A socket of ``user`` authenticated by token, not yet connected."""
+    from whatsapp.asgi import application
+
+    key = await token_for(user)
+    return WebsocketCommunicator(
+        application, "/ws/", headers=[(b"authorization", f"Token {key}".encode())]
+    )
+
+
 async def connect(user, *, expect_ready=True):
     """A token-authenticated socket of ``user`` whose connect-time work is finished.
 
@@ -76,12 +86,7 @@ async def connect(user, *, expect_ready=True):
     while offline). A round trip with a frame of unknown type waits for them; the frames they
     sent wait in ``communicator.backlog``, which :func:`receive_until` and :func:`drain` read first.
     """
-    from whatsapp.asgi import application
-
-    key = await token_for(user)
-    communicator = WebsocketCommunicator(
-        application, "/ws/", headers=[(b"authorization", f"Token {key}".encode())]
-    )
+    communicator = await token_socket(user)
     connected, _ = await communicator.connect()
     assert connected
     communicator.backlog = []

@@ -9,11 +9,10 @@ from collections import defaultdict
 import pytest
 from channels.db import database_sync_to_async
 from channels.layers import InMemoryChannelLayer, get_channel_layer
-from channels.testing import WebsocketCommunicator
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from chats import selectors, services
-from tests.chats.conftest import connect, receive_until, token_for
+from tests.chats.conftest import connect, receive_until, token_socket
 from tests.conftest import needs_redis
 from whatsapp.channel_layer import (
     CLOSE_REDIS_LOST,
@@ -34,6 +33,16 @@ async def layer(prefix):
     layer = RedisPubSubChannelLayer(hosts=[os.environ["REDIS_URL"]], prefix=prefix)
     yield layer
     await layer.flush()
+
+
+def use_redis_layer(settings, url: str, prefix: str) -> None:
+    """The app's sockets use the Redis pub/sub layer at ``url`` (keys under ``prefix``)."""
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "whatsapp.channel_layer.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [url], "prefix": prefix},
+        }
+    }
 
 
 async def sockets_in(layer, group: str, count: int) -> list[str]:
@@ -206,12 +215,7 @@ async def test_a_detached_channel_is_unsubscribed_from_redis(layer):
 async def test_a_socket_takes_its_pushes_as_they_come_and_unsubscribes_when_it_closes(
     alice, bob, prefix, settings
 ):
-    settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "whatsapp.channel_layer.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [os.environ["REDIS_URL"]], "prefix": prefix},
-        }
-    }
+    use_redis_layer(settings, os.environ["REDIS_URL"], prefix)
     layer = get_channel_layer()
     before = set(layer._get_layer().channels)
     socket = await connect(alice)
@@ -300,12 +304,7 @@ async def test_a_dropped_subscriber_connection_closes_every_socket_too(own_redis
 
 @pytest.mark.django_db(transaction=True)
 async def test_a_socket_is_closed_when_its_server_loses_redis(alice, own_redis, prefix, settings):
-    settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "whatsapp.channel_layer.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [own_redis.url], "prefix": prefix},
-        }
-    }
+    use_redis_layer(settings, own_redis.url, prefix)
     socket = await connect(alice)
 
     await asyncio.to_thread(own_redis.kill)
@@ -331,12 +330,7 @@ async def test_a_socket_whose_frame_finds_redis_unreachable_is_closed(alice, mon
 
 async def handshake(user) -> tuple[bool, int | None]:
     """Open a socket of ``user``: (accepted, close code)."""
-    from whatsapp.asgi import application
-
-    key = await token_for(user)
-    socket = WebsocketCommunicator(
-        application, "/ws/", headers=[(b"authorization", f"Token {key}".encode())]
-    )
+    socket = await token_socket(user)
     result = await socket.connect(5)
     await socket.disconnect()
     return result
@@ -350,12 +344,7 @@ def warnings_logged(caplog) -> list[str]:
 async def test_while_redis_is_down_a_socket_is_refused_with_one_line_logged(
     alice, own_redis, prefix, settings, caplog
 ):
-    settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "whatsapp.channel_layer.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [own_redis.url], "prefix": prefix},
-        }
-    }
+    use_redis_layer(settings, own_redis.url, prefix)
     await asyncio.to_thread(own_redis.kill)
 
     assert await handshake(alice) == (False, CLOSE_REDIS_LOST)
