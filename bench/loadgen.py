@@ -93,14 +93,20 @@ class Lag:
 
 
 async def open_loop(t0: float, rate: float, count: int):
-    """Yield ``(i, due)`` for ``i`` in ``range(count)`` at ``due = t0 + i / rate``: the open-loop
-    schedule, which sleeps until each send is due and never waits for a reply."""
+    """Yield ``(i, start)`` for ``i`` in ``range(count)`` at ``t0 + i / rate``: the open-loop
+    schedule, which sleeps until each send is due and never waits for a reply.
+
+    ``start`` is what the send's latency is measured from: the time it was due, or the time it
+    is yielded if that is earlier. A send can be early: one due within half a millisecond is
+    not slept for, and uvloop's timers, which tick in whole milliseconds, wake up to a
+    millisecond early. Measured from its due time, an early send's latency would read short,
+    or as nothing (the 1 µs floor) where the server answers within that millisecond."""
     for i in range(count):
         due = t0 + i / rate
         delay = due - clock()
         if delay > 0.0005:
             await asyncio.sleep(delay)
-        yield i, due
+        yield i, min(due, clock())
 
 
 class Conn(asyncio.Protocol):
@@ -312,12 +318,12 @@ async def scenario_pairs(cfg: dict[str, Any]) -> dict[str, Any]:
         cpu = CpuMeter()
         server_ticks = cpu_ticks(servers)
         t0 = clock() + 0.05
-        async for i, due in open_loop(t0, rate, count):
-            record(late, max(0.0, clock() - due))
+        async for i, start in open_loop(t0, rate, count):
+            record(late, clock() - start)
             sender, (_, _, receiver_id) = senders[i % n], pairs[i % n]
             client_id = f"{RUN}s{step_no}r{rate}-{i}"
-            scheduled[client_id] = due
-            ack_wait[client_id] = due
+            scheduled[client_id] = start
+            ack_wait[client_id] = start
             payload = {
                 "type": "message.send",
                 "receiver_id": receiver_id,
@@ -425,8 +431,8 @@ async def scenario_frames(cfg: dict[str, Any]) -> dict[str, Any]:
     rate, count = cfg["rate"], int(cfg["rate"] * cfg["seconds"])
     cpu = CpuMeter()
     server_ticks = cpu_ticks(servers)
-    async for i, due in open_loop(clock() + 0.05, rate, count):
-        sent[i] = due
+    async for i, start in open_loop(clock() + 0.05, rate, count):
+        sent[i] = start
         conns[i % len(conns)].send({"type": "bench.frame", "client_id": i})
     deadline = clock() + 5
     while sent and clock() < deadline:
@@ -490,9 +496,9 @@ async def scenario_fanout(cfg: dict[str, Any]) -> dict[str, Any]:
     last, median, every = hist(), hist(), hist()
     per_message = []
     schedule = open_loop(clock() + 0.1, 1 / cfg["interval_seconds"], cfg["messages"])
-    async for i, due in schedule:
+    async for i, start in schedule:
         client_id = f"fan-{i}"
-        scheduled[client_id] = due
+        scheduled[client_id] = start
         frame = {
             "type": "group_message.send",
             "group_id": cfg["group_id"],
@@ -712,7 +718,7 @@ async def scenario_http(cfg: dict[str, Any]) -> dict[str, Any]:
 
         async def one(
             i: int,
-            due: float,
+            start: float,
             requests=requests,
             pool=pool,
             statuses=statuses,
@@ -730,7 +736,7 @@ async def scenario_http(cfg: dict[str, Any]) -> dict[str, Any]:
                 )
                 statuses[status] += 1
                 if i >= warm:
-                    record(lat, clock() - due)
+                    record(lat, clock() - start)
                 if status != 200:
                     errors[0] += 1
             except Exception:
@@ -741,8 +747,8 @@ async def scenario_http(cfg: dict[str, Any]) -> dict[str, Any]:
                 pool.put_nowait(conn)
 
         tasks = []
-        async for i, due in open_loop(clock() + 0.05, rate, count + warm):
-            tasks.append(asyncio.create_task(one(i, due)))
+        async for i, start in open_loop(clock() + 0.05, rate, count + warm):
+            tasks.append(asyncio.create_task(one(i, start)))
         await asyncio.gather(*tasks)
         gen_cpu = cpu.read()
         while not pool.empty():
