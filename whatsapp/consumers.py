@@ -137,6 +137,12 @@ class AppConsumer(AsyncJsonWebsocketConsumer):
         try:
             with contextlib.suppress(StopConsumer):
                 await dispatch_each(sources, self.dispatch, attach)
+        except RedisError:
+            # channels_redis' queue layer (CHANNEL_LAYER=list): this socket's read of its
+            # channel failed. Nothing else will end the socket as a socket: close it and run
+            # its disconnect, or this process would count its user online for good.
+            await self.close_redis_lost()
+            await self.disconnect(CLOSE_REDIS_LOST)
         finally:
             if layer_attached:
                 try:
@@ -194,7 +200,10 @@ class AppConsumer(AsyncJsonWebsocketConsumer):
             except Exception:  # one failing hook must not keep the others from cleaning up
                 logger.exception("disconnect hook failed")
         for group in list(self.groups_joined):
-            await self.channel_layer.group_discard(group, self.channel_name)
+            try:
+                await self.channel_layer.group_discard(group, self.channel_name)
+            except RedisError:  # Redis is gone, and with it what the socket had joined there
+                break
 
     async def join(self, group: str) -> None:
         await self.channel_layer.group_add(group, self.channel_name)
@@ -252,15 +261,19 @@ class AppConsumer(AsyncJsonWebsocketConsumer):
             await self.send_error("not_found", "Not found.", client_id)
         except (OverflowError, DataError):  # an id beyond bigint (SQLite cannot even compare it)
             await self.send_error("invalid", "A number is out of range.", client_id)
-        except RedisError:
-            # Redis (the send counters, the channel layer) is unreachable: the groups this
-            # socket listens on may be gone with it. Closing it makes the client reconnect,
-            # which waits for Redis, and sync what it missed (docs/reliability.md).
-            logger.warning("closing a socket of user %s: Redis unreachable", self.user.id)
-            await self.close(code=CLOSE_REDIS_LOST)
+        except RedisError:  # the send counters or the channel layer
+            await self.close_redis_lost()
         except Exception:  # a bug in one handler must not cost the client its socket
             logger.exception("frame handler for %r failed", frame_type)
             await self.send_error("server_error", "The frame could not be processed.", client_id)
+
+    async def close_redis_lost(self) -> None:
+        """Close the socket because Redis is unreachable: the groups it listens on may be gone
+        with it. The client reconnects, which waits for Redis, and syncs what it missed
+        (docs/reliability.md)."""
+        user = getattr(self, "user", None)
+        logger.warning("closing a socket of user %s: Redis unreachable", user and user.id)
+        await self.close(code=CLOSE_REDIS_LOST)
 
     async def refuse_flood(self) -> None:
         """Answer a frame over the socket's rate; close a socket that ignores the answers."""

@@ -11,7 +11,7 @@ from channels.db import database_sync_to_async
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from chats import selectors, services
+from chats import frames, selectors, services
 from tests.chats.conftest import connect, receive_until, token_socket
 from tests.conftest import needs_redis
 from whatsapp.channel_layer import (
@@ -312,6 +312,29 @@ async def test_a_socket_is_closed_when_its_server_loses_redis(alice, own_redis, 
     assert await socket.receive_output(5) == {"type": "websocket.close", "code": CLOSE_REDIS_LOST}
     await socket.wait(5)
     await get_channel_layer().flush()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_socket_on_the_queue_layer_is_closed_and_offline_when_its_read_loses_redis(
+    alice, own_redis, prefix, settings, caplog
+):
+    settings.CHANNEL_LAYERS = {  # CHANNEL_LAYER=list: each socket reads its channel's queue
+        "default": {
+            "BACKEND": "whatsapp.channel_layer.RedisChannelLayer",
+            "CONFIG": {"hosts": [{"address": own_redis.url}], "prefix": prefix},
+        }
+    }
+    socket = await connect(alice)
+    assert await database_sync_to_async(selectors.is_online)(alice.id)
+
+    await asyncio.to_thread(own_redis.kill)
+
+    assert await socket.receive_output(5) == {"type": "websocket.close", "code": CLOSE_REDIS_LOST}
+    await socket.wait(5)
+    # Its disconnect ran: this process no longer keeps the user counted online.
+    assert not await database_sync_to_async(selectors.is_online)(alice.id)
+    assert alice.id not in frames._Heartbeat.for_loop().sockets
+    assert warnings_logged(caplog) == [f"closing a socket of user {alice.id}: Redis unreachable"]
 
 
 @pytest.mark.django_db(transaction=True)
