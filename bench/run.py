@@ -121,7 +121,7 @@ class Server:
             cmd += ["--port", str(self.port), "--workers", str(self.workers)]
             cmd += ["--loop", "uvloop", "--http", "httptools", "--ws", UVICORN_WS]
             deflate = "true" if getattr(self, "deflate", False) else UVICORN_DEFLATE
-            cmd += ["--ws-per-message-deflate", deflate]
+            cmd += ["--ws-per-message-deflate", deflate, "--ws-max-size", "1048576"]
             return cmd + ["--lifespan", "off", "--no-access-log", "--log-level", "warning"]
         if self.kind == "granian":  # WebSocket and HTTP handled in Rust (measured: item 41)
             cmd = [str(BIN / "granian"), "--interface", "asginl", "--host", "127.0.0.1"]

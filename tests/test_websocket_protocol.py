@@ -14,9 +14,11 @@ import pytest
 import uvicorn
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosedError
 
 from tests.chats.conftest import token_for
 from whatsapp.asgi import application
+from whatsapp.consumers import MAX_FRAME_BYTES
 from whatsapp.websocket_protocol import ReceiveQueue
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -24,11 +26,16 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 async def server():
-    """uvicorn serving whatsapp.asgi on a free port, as in production (websockets-sansio)."""
+    """uvicorn serving whatsapp.asgi on a free port, as in production (websockets-sansio, and
+    the README's ``--ws-max-size 1048576``)."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     config = uvicorn.Config(
-        application, ws="websockets-sansio", lifespan="off", log_level="warning"
+        application,
+        ws="websockets-sansio",
+        ws_max_size=MAX_FRAME_BYTES,
+        lifespan="off",
+        log_level="warning",
     )
     served = uvicorn.Server(config)
     task = asyncio.ensure_future(served.serve(sockets=[sock]))
@@ -122,3 +129,14 @@ async def test_a_socket_closed_by_its_client_ends_its_consumer(server, receives,
         await asyncio.sleep(0.02)
     assert not server.server_state.tasks
     assert receives == []
+
+
+async def test_a_message_over_the_frame_limit_closes_the_socket_with_1009(server, alice):
+    # uvicorn refuses it from its frame header, before reading it into memory (its default
+    # limit is 16 MiB); under daphne the same 1 MiB is its default (docs/realtime.md).
+    ws = await open_socket(server, alice)
+    await ws.send(json.dumps({"type": "message.send", "content": "x" * MAX_FRAME_BYTES}))
+
+    with pytest.raises(ConnectionClosedError) as closed:
+        await asyncio.wait_for(ws.recv(), 10)
+    assert closed.value.rcvd.code == 1009
