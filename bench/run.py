@@ -511,7 +511,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    rates = [50, 100, 200, 300, 500, 750, 1000, 1500, 2000, 3000]
+    rates = [50, 100, 200, 300, 500, 750, 1000, 1500, 2000, 2500, 3000]
     relay_rates = rates + [4000, 6000]
     args.step_seconds = 8
     args.fanout_messages = 20
