@@ -10,13 +10,12 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-import whatsapp.asgi  # noqa: F401  (see below)
-from accounts import services as account_services
-from tests.servers import REDIS_SERVER, OwnRedis
-
 # Loading the ASGI application runs django.setup(), whose logging configuration replaces the
 # root logger's handlers: loaded by the first test that opens a socket, it took with them the
 # handlers through which that test's caplog sees the log. Loaded here, before any test runs.
+import whatsapp.asgi  # noqa: F401
+from accounts import services as account_services
+from tests.servers import REDIS_SERVER, OwnRedis
 
 PASSWORD = "correct-horse-battery-staple"
 

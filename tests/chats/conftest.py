@@ -8,6 +8,7 @@ from rest_framework.authtoken.models import Token
 
 from accounts import services as account_services
 from whatsapp import realtime
+from whatsapp.asgi import application
 
 
 @pytest.fixture(autouse=True)
@@ -71,8 +72,6 @@ def token_for(user) -> str:
 
 async def token_socket(user) -> WebsocketCommunicator:
     """A socket of ``user`` authenticated by token, not yet connected."""
-    from whatsapp.asgi import application
-
     key = await token_for(user)
     return WebsocketCommunicator(
         application, "/ws/", headers=[(b"authorization", f"Token {key}".encode())]

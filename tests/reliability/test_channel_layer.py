@@ -35,12 +35,13 @@ async def layer(prefix):
     await layer.flush()
 
 
-def use_redis_layer(settings, url: str, prefix: str) -> None:
-    """The app's sockets use the Redis pub/sub layer at ``url`` (keys under ``prefix``)."""
+def use_redis_layer(settings, url: str, prefix: str, layer: str = "RedisPubSubChannelLayer"):
+    """The app's sockets use ``layer`` of whatsapp.channel_layer at ``url`` (keys under
+    ``prefix``): the pub/sub layer, or ``RedisChannelLayer``, the queue layer."""
     settings.CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "whatsapp.channel_layer.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [url], "prefix": prefix},
+            "BACKEND": f"whatsapp.channel_layer.{layer}",
+            "CONFIG": {"hosts": [{"address": url}], "prefix": prefix},
         }
     }
 
@@ -318,12 +319,8 @@ async def test_a_socket_is_closed_when_its_server_loses_redis(alice, own_redis, 
 async def test_a_socket_on_the_queue_layer_is_closed_and_offline_when_its_read_loses_redis(
     alice, own_redis, prefix, settings, caplog
 ):
-    settings.CHANNEL_LAYERS = {  # CHANNEL_LAYER=list: each socket reads its channel's queue
-        "default": {
-            "BACKEND": "whatsapp.channel_layer.RedisChannelLayer",
-            "CONFIG": {"hosts": [{"address": own_redis.url}], "prefix": prefix},
-        }
-    }
+    # CHANNEL_LAYER=list: each socket reads its channel's queue
+    use_redis_layer(settings, own_redis.url, prefix, layer="RedisChannelLayer")
     socket = await connect(alice)
     assert await database_sync_to_async(selectors.is_online)(alice.id)
 
