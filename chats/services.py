@@ -96,6 +96,9 @@ def _replay(
 
     The message is pushed again: a sender retries when it got no ack, which may mean the server
     stopped between storing the message and pushing it. Clients keep one copy per message_id.
+    The receiver is rung again only while the message is undelivered and no block stands
+    between the two: an old ``client_id`` sent again must not push an old message into a chat
+    that has since blocked its sender. Otherwise the sender's own sockets alone get it.
     """
     if existing.receiver_id != receiver.id or existing.content != content:
         raise Conflict(
@@ -106,14 +109,19 @@ def _replay(
     prefetch_related_objects([existing], "media")
     existing.replayed = True
     if existing.removed_at is None:
-        _publish_new([existing], origin_channel=origin_channel)
+        ring = existing.delivered_at is None and not is_blocked_between(
+            existing.sender_id, existing.receiver_id
+        )
+        _publish_new([existing], origin_channel=origin_channel, to_receiver=ring)
     return existing
 
 
-def _publish_new(messages: Iterable[Message], *, origin_channel: str | None) -> None:
+def _publish_new(
+    messages: Iterable[Message], *, origin_channel: str | None, to_receiver: bool = True
+) -> None:
     for message in messages:
         realtime.publish(
-            [message.sender_id, message.receiver_id],
+            [message.sender_id, message.receiver_id] if to_receiver else [message.sender_id],
             {"type": "message.new", "message": message_json(message)},
             exclude_channel=origin_channel,
         )

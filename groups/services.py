@@ -323,7 +323,8 @@ def _replay(
     """The stored message for a retried send; a client_id reused for another message is refused.
 
     The message is pushed again (see :func:`chats.services.send_message`): the first push may
-    have been lost with a server that stopped right after storing it.
+    have been lost with a server that stopped right after storing it. The group is rung again
+    only while some member has not received it; after that the sender's sockets alone get it.
     """
     if existing.group_id != group.id or existing.content != content:
         raise Conflict(
@@ -333,8 +334,14 @@ def _replay(
         )
     prefetch_related_objects([existing], "media")
     existing.replayed = True
-    if existing.removed_at is None:
+    if existing.removed_at is None and existing.delivered_at is None:
         _publish_new([existing], origin_channel=origin_channel)
+    elif existing.removed_at is None:
+        realtime.publish(
+            [existing.sender_id],
+            {"type": "group_message.new", "group_message": group_message_json(existing)},
+            exclude_channel=origin_channel,
+        )
     return existing
 
 

@@ -450,3 +450,42 @@ def test_a_heartbeat_counts_a_socket_again_after_its_count_expired(friends):
     assert selectors.is_online(alice.id)
     assert services.user_disconnected(alice) == 0
     assert not selectors.is_online(alice.id)
+
+
+def test_a_retry_after_a_block_pushes_to_the_sender_only(
+    alice, bob, pushes, django_capture_on_commit_callbacks
+):
+    services.send_message(alice, receiver=bob, content="before", client_id="k")
+    account_services.block_user(bob, blocked=alice)
+    pushes.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.send_message(alice, receiver=bob, content="before", client_id="k")
+
+    assert pushes.frames("message.new", user=bob) == []
+    assert len(pushes.frames("message.new", user=alice)) == 1
+
+
+def test_a_retry_of_a_delivered_message_does_not_ring_the_receiver_again(
+    alice, bob, pushes, django_capture_on_commit_callbacks
+):
+    first = services.send_message(alice, receiver=bob, content="hello", client_id="k")
+    services.mark_delivered(bob, message_ids=[first.id])
+    pushes.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.send_message(alice, receiver=bob, content="hello", client_id="k")
+
+    assert pushes.frames("message.new", user=bob) == []
+
+
+def test_a_retry_of_an_undelivered_message_rings_the_receiver_again(
+    alice, bob, pushes, django_capture_on_commit_callbacks
+):
+    services.send_message(alice, receiver=bob, content="hello", client_id="k")
+    pushes.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.send_message(alice, receiver=bob, content="hello", client_id="k")
+
+    assert len(pushes.frames("message.new", user=bob)) == 1

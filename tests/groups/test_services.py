@@ -550,3 +550,17 @@ def test_deleting_a_group_deletes_its_media_files(
 
     assert not Multimedia.objects.exists()
     assert [p for p in settings.MEDIA_ROOT.rglob("*") if p.is_file()] == []
+
+
+def test_a_retry_of_a_message_every_member_has_goes_to_the_sender_only(
+    group, alice, bob, carol, pushes, django_capture_on_commit_callbacks
+):
+    message = services.send_group_message(alice, group=group, content="hi", client_id="k")
+    services.mark_group_messages_delivered(bob, message_ids=[message.id])
+    services.mark_group_messages_delivered(carol, message_ids=[message.id])
+    pushes.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.send_group_message(alice, group=group, content="hi", client_id="k")
+
+    assert [group for group, _ in frames_of(pushes, "group_message.new")] == [f"user.{alice.id}"]
