@@ -2,7 +2,11 @@
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.forms import (
+    AdminPasswordChangeForm,
+    AdminUserCreationForm,
+    UserChangeForm,
+)
 from django.utils.html import format_html
 
 from accounts import services
@@ -31,6 +35,16 @@ class UserEditForm(UserChangeForm):
         return normalize_phone_number(self.cleaned_data.get("phone_number"))
 
 
+class StaffPasswordForm(AdminPasswordChangeForm):
+    """Staff set a user's password through the service: the token is revoked, the user's
+    other sessions and sockets are signed out."""
+
+    def save(self, commit=True):
+        usable = self.cleaned_data["set_usable_password"]
+        password = self.cleaned_data["password1"] if usable else None
+        return services.set_password(self.user, password=password)
+
+
 def _moderate(modeladmin, request, queryset, service, done: str) -> None:
     count = 0
     for user in queryset:
@@ -48,6 +62,7 @@ def _moderate(modeladmin, request, queryset, service, done: str) -> None:
 class UserAdmin(BaseUserAdmin):
     form = UserEditForm
     add_form = UserCreationForm
+    change_password_form = StaffPasswordForm
     list_display = ("phone_number", "name", "is_active", "is_staff", "created_at", "last_seen")
     list_display_links = ("phone_number", "name")
     list_filter = ("is_active", "is_staff", "created_at")
@@ -111,6 +126,23 @@ class UserAdmin(BaseUserAdmin):
         _moderate(
             self, request, with_picture, services.remove_profile_picture, "Removed the picture of"
         )
+
+    def save_model(self, request, obj, form, change):
+        """Unticking or ticking "Active" suspends or reinstates through the moderation
+        services (token revoked, sockets closed, audited), as the list actions do."""
+        toggled = change and "is_active" in form.changed_data
+        if toggled:
+            activate = obj.is_active
+            obj.is_active = not activate  # the service makes the change
+        super().save_model(request, obj, form, change)
+        if toggled:
+            from moderation.actions import reinstate_from_admin, suspend_from_admin
+
+            service = reinstate_from_admin if activate else suspend_from_admin
+            try:
+                service(request.user, user=obj)
+            except DomainError as exc:
+                self.message_user(request, exc.detail, messages.ERROR)
 
     # Deleting a user erases the account instead of removing the row, so the conversations
     # other people had with them stay whole (docs/reliability.md, "Deleting an account").

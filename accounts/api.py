@@ -3,6 +3,7 @@
 import json
 import mimetypes
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db.models import QuerySet
@@ -22,7 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors, services
-from accounts.exceptions import InvalidContact, InvalidCredentials
+from accounts.exceptions import InvalidContact
 from accounts.models import Block, Contact, User
 from accounts.serializers import (
     BlockCreateSerializer,
@@ -30,17 +31,22 @@ from accounts.serializers import (
     ContactCreateSerializer,
     ContactSerializer,
     CredentialsSerializer,
+    PasswordChangeSerializer,
     ProfileSerializer,
     ProfileUpdateSerializer,
     PublicProfileSerializer,
     RegisterSerializer,
     TokenSerializer,
 )
-from accounts.throttling import LoginRateThrottle, RegisterRateThrottle
+from accounts.throttling import RegisterRateThrottle
+from whatsapp import ratelimit
 from whatsapp.api import ERROR, AnyAcceptNegotiation, validated_input
 from whatsapp.errors import NotFound
 
 THROTTLED = OpenApiResponse(description="Too many attempts; see the Retry-After header.")
+LOOKUP_THROTTLED = OpenApiResponse(
+    description="Too many phone number lookups; see the Retry-After header."
+)
 
 
 class RegisterView(APIView):
@@ -67,7 +73,6 @@ class RegisterView(APIView):
 class TokenView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
-    throttle_classes = [LoginRateThrottle]
 
     @extend_schema(
         tags=["auth"],
@@ -76,17 +81,47 @@ class TokenView(APIView):
         summary="Get an API token",
         description="Exchange a phone number and password for the user's token (use it as "
         "`Authorization: Token <key>`). Wrong credentials are a 400 with code "
-        "`invalid_credentials`; repeated failures from one address are throttled (scope `login`).",
+        "`invalid_credentials`. Repeated failures from one client address (scope `login`), or "
+        "on one phone number from any addresses (scope `login_account`), are answered 429 "
+        "`throttled` with Retry-After, the right password included, until the window passes.",
     )
     def post(self, request):
         data = validated_input(request, CredentialsSerializer)
-        try:
-            user = services.authenticate_user(**data, request=request)
-        except InvalidCredentials:
-            LoginRateThrottle().record_failure(request)
-            raise
+        user = services.log_in(**data, request=request)
         token = services.issue_token(user)
         return Response(TokenSerializer({"token": token.key, "user_id": user.id}).data)
+
+
+class TokenRevokeView(APIView):
+    @extend_schema(
+        tags=["auth"],
+        request=None,
+        responses={204: None},
+        summary="Revoke my API token",
+        description="The token stops working at once and sockets opened with it receive "
+        "`session.revoked` and close (4401). Sign in again (`auth/token/`) for a new one.",
+    )
+    def post(self, request):
+        services.revoke_token(request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MePasswordView(APIView):
+    @extend_schema(
+        tags=["users"],
+        request=PasswordChangeSerializer,
+        responses={200: TokenSerializer, 400: ERROR, 429: THROTTLED},
+        summary="Change my password",
+        description="`current_password` must be right (a wrong one counts as a failed log-in "
+        "on the account, scope `login_account`); `new_password` passes the password validators "
+        "(400 on `new_password`). The old token is revoked and a new one returned; browser "
+        "sessions and sockets signed in with the old password or token are signed out "
+        "(`session.revoked`). A browser session making the change stays signed in.",
+    )
+    def post(self, request):
+        data = validated_input(request, PasswordChangeSerializer)
+        token = services.change_password(request.user, **data, keep_session=request.session)
+        return Response(TokenSerializer({"token": token.key, "user_id": request.user.id}).data)
 
 
 class MeView(APIView):
@@ -127,15 +162,25 @@ class MeExportView(APIView):
         summary="Download my data",
         description="Everything stored about me as one JSON file (a download): profile, "
         "contacts, blocks, my 1:1 messages (sent and received), my groups and the group "
-        "messages I sent, my stories, my calls, and the files I uploaded (with download URLs).",
-        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="The export.")},
+        "messages I sent, my stories, my calls, and the files I uploaded (with download URLs). "
+        "At most `EXPORT_RATE` exports per user (default 5 an hour, the profile page's "
+        "included): beyond it 429 `rate_limited` with Retry-After.",
+        responses={
+            200: OpenApiResponse(OpenApiTypes.OBJECT, description="The export."),
+            429: THROTTLED,
+        },
     )
     def get(self, request):
         return export_response(request.user)
 
 
 def export_response(user: User) -> HttpResponse:
-    """The export of ``user``'s data as a JSON attachment (shared with the profile page)."""
+    """The export of ``user``'s data as a JSON attachment (shared with the profile page).
+
+    Raises RateLimited (429, ``retry_after``) past ``EXPORT_RATE`` exports of ``user``.
+    """
+    rate = ratelimit.Rate.parse(settings.EXPORT_RATE)
+    ratelimit.check_rate("export", user.id, rate, what="data exports")
     body = json.dumps(services.export_user_data(user), ensure_ascii=False, indent=1)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     stamp = timezone.now().strftime("%Y%m%d")
@@ -148,11 +193,14 @@ def export_response(user: User) -> HttpResponse:
     tags=["users"],
     summary="Find a user by phone number",
     description="Exact lookup: the number is normalised to E.164 first. Returns a page with "
-    "the matching user, or an empty page; a malformed number is a 400.",
+    "the matching user, or an empty page; a malformed number is a 400. Lookups are counted "
+    "per user, together with adding contacts by number (`PHONE_LOOKUP_RATE`, default 60 an "
+    "hour): beyond it a 429 `rate_limited` with Retry-After. The user's picture URLs answer "
+    "once you know them (as `users/{user_id}/`), e.g. after adding them as a contact.",
     parameters=[
         OpenApiParameter("phone_number", OpenApiTypes.STR, required=True, description="Any format.")
     ],
-    responses={200: PublicProfileSerializer(many=True), 400: ERROR},
+    responses={200: PublicProfileSerializer(many=True), 400: ERROR, 429: LOOKUP_THROTTLED},
 )
 class UserListView(generics.ListAPIView):
     serializer_class = PublicProfileSerializer
@@ -161,13 +209,16 @@ class UserListView(generics.ListAPIView):
         raw = self.request.query_params.get("phone_number")
         if not raw:
             raise ValidationError({"phone_number": ["This query parameter is required."]})
-        return selectors.users_with_phone_number(raw)
+        return selectors.users_with_phone_number(self.request.user, raw)
 
 
 @extend_schema(
     tags=["users"],
     summary="Another user's public profile",
-    description="`status` is null when that user blocked you. Deactivated accounts are 404.",
+    description="Only of a user you know: yourself, someone either of you has as a contact, "
+    "someone you blocked, someone who wrote to or called you, or a member of a group you are "
+    "in. Anyone else is a 404, as are ids nobody has and deactivated accounts: there is no "
+    "directory by id. `status` is null when that user blocked you.",
     responses={200: PublicProfileSerializer, 404: ERROR},
 )
 class UserDetailView(generics.RetrieveAPIView):
@@ -187,10 +238,12 @@ class ContactListView(generics.ListAPIView):
     @extend_schema(
         tags=["contacts"],
         request=ContactCreateSerializer,
-        responses={201: ContactSerializer, 400: ERROR},
+        responses={201: ContactSerializer, 400: ERROR, 429: LOOKUP_THROTTLED},
         summary="Add a contact",
-        description="By `phone_number` (any format) or `contact_user_id`. Adding yourself, "
-        "someone twice, or a number nobody uses is a 400.",
+        description="By `phone_number` (any format; a lookup by number, counted against "
+        "`PHONE_LOOKUP_RATE`: 429 with Retry-After beyond it) or `contact_user_id` (only of a "
+        "user you know, as `users/{user_id}/`: anyone else is the 400 `No such user.` of an id "
+        "nobody has). Adding yourself, someone twice, or a number nobody uses is a 400.",
     )
     def post(self, request):
         data = validated_input(request, ContactCreateSerializer)
@@ -199,7 +252,8 @@ class ContactListView(generics.ListAPIView):
                 request.user, phone_number=data["phone_number"]
             )
         else:
-            contact_user = selectors.active_users().filter(id=data["contact_user_id"]).first()
+            known = selectors.users_known_to(request.user)
+            contact_user = known.filter(id=data["contact_user_id"]).first()
             if contact_user is None:
                 raise InvalidContact("No such user.", field="contact_user_id")
             contact = services.add_contact(request.user, contact_user=contact_user)
@@ -242,11 +296,13 @@ class BlockListView(generics.ListAPIView):
         responses={201: BlockSerializer, 400: ERROR},
         summary="Block a user",
         description="They can no longer message or call you, add you to a group, or see your "
-        "stories, status or presence. Blocking someone again changes nothing.",
+        "stories, status or presence. Blocking someone again changes nothing. Only a user you "
+        "know (as `users/{user_id}/`; whoever wrote to or called you is): anyone else is the "
+        "400 `No such user.` of an id nobody has.",
     )
     def post(self, request):
         data = validated_input(request, BlockCreateSerializer)
-        blocked = User.objects.filter(id=data["user_id"]).first()
+        blocked = selectors.users_known_to(request.user).filter(id=data["user_id"]).first()
         if blocked is None:
             raise InvalidContact("No such user.", field="user_id")
         block = services.block_user(request.user, blocked=blocked)
@@ -268,9 +324,10 @@ class BlockDetailView(APIView):
 
 
 class ProfilePictureView(APIView):
-    """The bytes of a profile picture (``?thumb=1``: the thumbnail), for any signed-in user.
+    """The bytes of a profile picture (``?thumb=1``: the thumbnail), for users who know its owner.
 
-    Media are not public: this view checks the session or token, then streams from storage.
+    Media are not public: this view checks the session or token and that the caller knows the
+    user (``accounts.selectors.visible_user``, else 404), then streams from storage.
     """
 
     content_negotiation_class = AnyAcceptNegotiation
@@ -278,6 +335,7 @@ class ProfilePictureView(APIView):
     @extend_schema(
         tags=["users"],
         summary="A user's profile picture",
+        description="Only of a user you know, as `users/{user_id}/`; anyone else is a 404.",
         parameters=[
             OpenApiParameter("thumb", OpenApiTypes.BOOL, description="The small thumbnail."),
         ],

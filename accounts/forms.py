@@ -74,3 +74,32 @@ class AddContactForm(Form):
     phone_number = forms.CharField(
         label="Phone number", max_length=64, widget=forms.TextInput(attrs=PHONE_ATTRS)
     )
+
+
+class PasswordChangeForm(Form):
+    current_password = forms.CharField(
+        label="Current password",
+        max_length=1024,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    new_password = forms.CharField(
+        label="New password",
+        max_length=1024,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="At least 8 characters, not only digits, not a common password, not like "
+        "your phone number or name.",
+    )
+    confirm_password = forms.CharField(
+        label="Confirm new password",
+        max_length=1024,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("new_password") != data.get("confirm_password"):
+            self.add_error("confirm_password", "The two passwords do not match.")
+        return data

@@ -1,7 +1,9 @@
 """Reads of accounts data, with the visibility rules applied."""
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -11,6 +13,7 @@ from accounts.models import Block, Contact, User
 from accounts.phone import normalize_phone_number
 from whatsapp.db import Placeholders, column, table
 from whatsapp.errors import NotFound
+from whatsapp.ratelimit import Rate, check_rate
 
 
 def blocks_between(a_id: Any, b_id: Any) -> QuerySet[Block]:
@@ -139,26 +142,100 @@ def active_users() -> QuerySet[User]:
     return User.objects.filter(is_active=True)
 
 
+# --- who knows whom -----------------------------------------------------------------------------
+#
+# A user's profile (phone number, pictures, status) is shown only to the users who know them, so
+# that nobody can turn user ids into a directory of phone numbers. The chats, calls and groups
+# apps sit above accounts and own the other relations; each registers its own here from its
+# AppConfig.ready() (as frame handlers are registered in whatsapp.frames).
+
+# relation(viewer_id) -> a condition on User rows (an Exists over OuterRef("pk")): true for the
+# users that this relation makes known to the viewer.
+KnownRelation = Callable[[int], Exists]
+KNOWN_RELATIONS: dict[str, KnownRelation] = {}
+
+
+def known_relation(name: str) -> Callable[[KnownRelation], KnownRelation]:
+    """Register a relation that makes a user known to a viewer (see :func:`known_to`)."""
+
+    def register(relation: KnownRelation) -> KnownRelation:
+        if name in KNOWN_RELATIONS:
+            raise RuntimeError(f"known relation {name!r} registered twice")
+        KNOWN_RELATIONS[name] = relation
+        return relation
+
+    return register
+
+
+def known_to(viewer_id: int) -> Q:
+    """Match the users that the user ``viewer_id`` knows.
+
+    The viewer themselves; anyone either of the two has as a contact (a contact is added by
+    phone number, or by id only when already known); anyone the viewer blocked (blocking needs
+    the same); and the registered relations: who wrote to or called the viewer (they showed
+    themselves, as a call or message from an unknown number shows it) and who shares a group
+    with them. Writing to or calling a user does not make *them* known: that only needs their
+    id. Communities do not count: their members' numbers stay hidden from one another, as on
+    WhatsApp (one invite link would otherwise open every group of the community).
+
+    Each relation is one indexed EXISTS, so a check costs one query.
+    """
+    condition = (
+        Q(id=viewer_id)
+        | Q(Exists(Contact.objects.filter(user_id=viewer_id, contact_user_id=OuterRef("pk"))))
+        | Q(Exists(Contact.objects.filter(user_id=OuterRef("pk"), contact_user_id=viewer_id)))
+        | Q(Exists(Block.objects.filter(blocker_id=viewer_id, blocked_id=OuterRef("pk"))))
+    )
+    for relation in KNOWN_RELATIONS.values():
+        condition |= Q(relation(viewer_id))
+    return condition
+
+
+def users_known_to(viewer: User) -> QuerySet[User]:
+    """The active users ``viewer`` knows (:func:`known_to`)."""
+    return active_users().filter(known_to(viewer.id))
+
+
+def known_user_ids(viewer: User, user_ids: Iterable[int]) -> set[int]:
+    """Those of ``user_ids`` that ``viewer`` knows, active or not, in one query."""
+    ids = set(user_ids)
+    if not ids:
+        return set()
+    return set(User.objects.filter(known_to(viewer.id), id__in=ids).values_list("id", flat=True))
+
+
 def visible_user(viewer: User, user_id: int) -> User:
-    """Another user's public profile: any active user; deactivated accounts are NotFound."""
-    user = active_users().filter(id=user_id).first()
+    """Another user's profile, if ``viewer`` knows them (:func:`known_to`); else NotFound.
+
+    Deactivated accounts are NotFound too. There is no directory by id: a stranger's id
+    answers exactly as one nobody has.
+    """
+    user = users_known_to(viewer).filter(id=user_id).first()
     if user is None:
         raise NotFound("No such user.")
     return user
 
 
-def users_with_phone_number(raw: str) -> QuerySet[User]:
+def phone_lookup_rate() -> Rate:
+    """How many phone numbers one user may look up per window (read when used)."""
+    return Rate.parse(settings.PHONE_LOOKUP_RATE)
+
+
+def users_with_phone_number(viewer: User, raw: str) -> QuerySet[User]:
     """Active users whose phone number is ``raw`` once normalised (zero or one).
 
-    Raises ValidationError (field ``phone_number``) when ``raw`` is not a valid number.
+    Each well-formed lookup counts against ``viewer``'s PHONE_LOOKUP_RATE: whether a number is
+    in use is what a directory is built from. Raises ValidationError (field ``phone_number``)
+    when ``raw`` is not a valid number (not counted), RateLimited beyond the rate.
     """
     try:
         phone_number = normalize_phone_number(raw)
     except ValidationError as exc:
         raise ValidationError({"phone_number": exc.messages}) from exc
+    check_rate("phone_lookup", viewer.id, phone_lookup_rate(), what="phone number lookups")
     return active_users().filter(phone_number=phone_number)
 
 
-def user_by_phone_number(raw: str) -> User | None:
-    """The active user with this phone number, or None; ValidationError if it is malformed."""
-    return users_with_phone_number(raw).first()
+def user_by_phone_number(viewer: User, raw: str) -> User | None:
+    """The active user with this phone number, or None (a lookup by ``viewer``, as above)."""
+    return users_with_phone_number(viewer, raw).first()

@@ -18,6 +18,11 @@ def _absolute(serializer: serializers.Serializer, path: str | None) -> str | Non
     return request.build_absolute_uri(path)
 
 
+def is_stranger(user: User) -> bool:
+    """Whether the selector that loaded ``user`` marked them unknown to the viewer."""
+    return getattr(user, "is_stranger", False)
+
+
 class ProfileSerializer(serializers.ModelSerializer):
     """The signed-in user's own profile."""
 
@@ -52,17 +57,38 @@ class PublicProfileSerializer(ProfileSerializer):
     """Another user's profile as the requesting user may see it.
 
     ``status`` is null when that user blocked the viewer. The set of users who blocked the
-    viewer is read once per response, however many profiles it nests.
+    viewer is read once per response, however many profiles it nests. A user loaded with
+    ``is_stranger`` set (one the viewer does not know, ``accounts.selectors.known_to``: the
+    inbox marks the peers of chats the viewer started) shows only user_id, name and dates.
     """
 
+    phone_number = serializers.SerializerMethodField()
     status = serializers.SerializerMethodField()
 
     class Meta(ProfileSerializer.Meta):
         pass
 
+    @extend_schema_field(
+        serializers.CharField(
+            allow_null=True, help_text="Null for a user you don't know (a chat you started)."
+        )
+    )
+    def get_phone_number(self, user: User) -> str | None:
+        return None if is_stranger(user) else user.phone_number
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_profile_picture(self, user: User) -> str | None:
+        return None if is_stranger(user) else super().get_profile_picture(user)
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_profile_thumbnail(self, user: User) -> str | None:
+        return None if is_stranger(user) else super().get_profile_thumbnail(user)
+
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_status(self, user: User) -> str | None:
-        return None if user.id in self._blocked_viewer_ids() else user.status
+        if is_stranger(user) or user.id in self._blocked_viewer_ids():
+            return None
+        return user.status
 
     def _blocked_viewer_ids(self) -> set[int]:
         context = self.context
@@ -90,6 +116,15 @@ class RegisterSerializer(serializers.Serializer):
 class CredentialsSerializer(serializers.Serializer):
     phone_number = serializers.CharField(max_length=64)
     password = serializers.CharField(
+        max_length=1024, trim_whitespace=False, style={"input_type": "password"}
+    )
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    current_password = serializers.CharField(
+        max_length=1024, trim_whitespace=False, style={"input_type": "password"}
+    )
+    new_password = serializers.CharField(
         max_length=1024, trim_whitespace=False, style={"input_type": "password"}
     )
 

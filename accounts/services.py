@@ -1,6 +1,6 @@
 """State changes of accounts: registration, log-in, profile, contacts, blocks and moderation."""
 
-from django.contrib.auth import authenticate
+from django.contrib.auth import HASH_SESSION_KEY
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
@@ -11,8 +11,9 @@ from accounts import selectors
 from accounts.exceptions import AccountSuspended, InvalidContact, InvalidCredentials
 from accounts.models import Block, Contact, User
 from accounts.phone import normalize_phone_number
+from accounts.throttling import AccountLoginRateThrottle, LoginRateThrottle, retry_after
 from whatsapp import realtime
-from whatsapp.errors import Forbidden, NotFound, PayloadTooLarge
+from whatsapp.errors import Forbidden, NotFound, PayloadTooLarge, RateLimited
 from whatsapp.images import process_image
 
 NAME_MAX_LENGTH = User._meta.get_field("name").max_length
@@ -22,6 +23,9 @@ PICTURE_MAX_DIMENSION = 640
 PICTURE_THUMBNAIL_SIZE = 96
 # Close code sent to the sockets of a deactivated account.
 CLOSE_DEACTIVATED = 4403
+# Internal push: each socket of the user checks that its credentials (session or token) still
+# hold, and if not sends `session.revoked` and closes with 4401 (whatsapp.consumers).
+RECHECK_CREDENTIALS = {"type": "_recheck"}
 
 
 def register_user(*, phone_number: str, name: str, password: str) -> User:
@@ -54,23 +58,66 @@ def register_user(*, phone_number: str, name: str, password: str) -> User:
         ) from exc
 
 
-def authenticate_user(*, phone_number: str, password: str, request=None) -> User:
+def authenticate_user(*, phone_number: str, password: str) -> User:
     """Return the active user with these credentials, or raise InvalidCredentials.
 
     A malformed phone number is a ValidationError on ``phone_number``; an unknown number and a
     wrong password get the same answer. The right password of a suspended (deactivated)
-    account gets AccountSuspended, which says so: only its owner can learn it.
+    account gets AccountSuspended, which says so: only its owner can learn it. Every answer
+    costs one password hash, so timing tells neither whether the number is used nor whether
+    the account is suspended.
     """
     try:
         phone_number = normalize_phone_number(phone_number)
     except ValidationError as exc:
         raise ValidationError({"phone_number": exc.messages}) from exc
-    user = authenticate(request, phone_number=phone_number, password=password or "")
-    if user is None or not user.is_active:
-        suspended = User.objects.filter(phone_number=phone_number, is_active=False).first()
-        if suspended is not None and suspended.check_password(password or ""):
-            raise AccountSuspended("This account has been suspended.")
+    user = User.objects.filter(phone_number=phone_number).first()
+    if user is None:
+        User().set_password(password or "")  # the hash an existing account would cost
         raise InvalidCredentials("Invalid phone number or password.")
+    if not user.check_password(password or ""):
+        raise InvalidCredentials("Invalid phone number or password.")
+    if not user.is_active:
+        raise AccountSuspended("This account has been suspended.")
+    return user
+
+
+def _refuse_if_throttled(throttle: LoginRateThrottle, request) -> None:
+    wait = retry_after(throttle, request)
+    if wait:
+        error = RateLimited(
+            f"Too many attempts. Try again in {wait} second{'s' if wait != 1 else ''}.",
+            code="throttled",
+        )
+        error.retry_after = wait
+        raise error
+
+
+def log_in(*, phone_number: str, password: str, request) -> User:
+    """A log-in attempt (the form and the API alike): :func:`authenticate_user` under two
+    budgets of failures, the client address's and the phone number's.
+
+    Over either budget the attempt is refused with RateLimited (code ``throttled``, with
+    ``retry_after``) before any password is checked, the right one included. A wrong password
+    counts against both; a right one clears the number's.
+    """
+    by_address = LoginRateThrottle()
+    _refuse_if_throttled(by_address, request)
+    try:
+        phone_number = normalize_phone_number(phone_number)
+    except ValidationError as exc:
+        raise ValidationError({"phone_number": exc.messages}) from exc
+    by_account = AccountLoginRateThrottle(phone_number)
+    _refuse_if_throttled(by_account, request)
+    try:
+        user = authenticate_user(phone_number=phone_number, password=password)
+    except AccountSuspended:
+        raise
+    except InvalidCredentials:
+        by_address.record_failure(request)
+        by_account.record_failure(request)
+        raise
+    by_account.reset(request)
     return user
 
 
@@ -175,8 +222,11 @@ def add_contact(user: User, *, contact_user: User) -> Contact:
 
 
 def add_contact_by_phone_number(user: User, *, phone_number: str) -> Contact:
-    """Add the user with this phone number (any format, normalised) to ``user``'s contacts."""
-    contact_user = selectors.user_by_phone_number(phone_number)
+    """Add the user with this phone number (any format, normalised) to ``user``'s contacts.
+
+    A lookup by number: it counts against ``user``'s PHONE_LOOKUP_RATE (RateLimited beyond it).
+    """
+    contact_user = selectors.user_by_phone_number(user, phone_number)
     if contact_user is None:
         raise InvalidContact("No user has this phone number.", field="phone_number")
     return add_contact(user, contact_user=contact_user)
@@ -206,6 +256,62 @@ def unblock_user(user: User, *, blocked: User) -> None:
     Block.objects.filter(blocker=user, blocked=blocked).delete()
 
 
+def set_password(user: User, *, password: str | None) -> User:
+    """Give ``user`` a new password (None: no password, log-in by password disabled).
+
+    For the user's own change (:func:`change_password`) and staff's reset (the admin, whose
+    change permission decides who may). Checked by the password validators
+    (``AUTH_PASSWORD_VALIDATORS``: not like the phone number or name, not blank, not common).
+    The API token is revoked, every browser session signed in with the old password ends
+    (Django's session hash), and the sockets that relied on either are told
+    ``session.revoked`` and closed.
+    """
+    if password is not None:
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise ValidationError({"new_password": exc.messages}) from exc
+    with transaction.atomic():
+        if password is None:
+            user.set_unusable_password()
+        else:
+            user.set_password(password)
+        user.save(update_fields=["password", "updated_at"])
+        Token.objects.filter(user=user).delete()
+        realtime.publish([user.id], RECHECK_CREDENTIALS)
+    return user
+
+
+def change_password(
+    user: User, *, current_password: str, new_password: str, keep_session=None
+) -> Token:
+    """The user changes their own password; returns their new API token.
+
+    A wrong current password is a field error, and counts as a failed log-in on the account
+    (so a stolen session cannot guess it faster than the log-in form could). ``keep_session``,
+    the browser session making the change, stays signed in: its password hash is renewed in
+    the same transaction, before the sockets check theirs.
+    """
+    guesses = AccountLoginRateThrottle(user.phone_number)
+    _refuse_if_throttled(guesses, None)
+    if not user.check_password(current_password or ""):
+        guesses.record_failure(None)
+        raise ValidationError({"current_password": ["Your current password is not right."]})
+    with transaction.atomic():
+        set_password(user, password=new_password)
+        if keep_session is not None and keep_session.session_key:
+            keep_session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+            keep_session.save()
+        return issue_token(user)
+
+
+def revoke_token(user: User) -> None:
+    """Revoke the user's API token; sockets opened with it are closed (``session.revoked``)."""
+    with transaction.atomic():
+        if Token.objects.filter(user=user).delete()[0]:
+            realtime.publish([user.id], RECHECK_CREDENTIALS)
+
+
 def _require_staff(actor: User, user: User) -> None:
     if not (actor.is_active and actor.is_staff):
         raise Forbidden("Only staff may moderate accounts.")
@@ -219,9 +325,14 @@ def deactivate_user(actor: User, *, user: User) -> User:
     with transaction.atomic():
         user.is_active = False
         user.save(update_fields=["is_active", "updated_at"])
-        Token.objects.filter(user=user).delete()
-        realtime.publish([user.id], {"type": "_close", "code": CLOSE_DEACTIVATED})
+        _lock_out(user)
     return user
+
+
+def _lock_out(user: User) -> None:
+    """Revoke a deactivated account's token and close its sockets (after commit)."""
+    Token.objects.filter(user=user).delete()
+    realtime.publish([user.id], {"type": "_close", "code": CLOSE_DEACTIVATED})
 
 
 def reactivate_user(actor: User, *, user: User) -> User:
@@ -370,7 +481,6 @@ def erase_user(actor: User, *, user: User) -> User:
             community.admins.remove(user)
         Contact.objects.filter(models.Q(user=user) | models.Q(contact_user=user)).delete()
         Block.objects.filter(models.Q(blocker=user) | models.Q(blocked=user)).delete()
-        Token.objects.filter(user=user).delete()
         user.name = ERASED_NAME
         user.phone_number = f"deleted-{user.id}"
         user.status = ""
@@ -383,6 +493,6 @@ def erase_user(actor: User, *, user: User) -> User:
         user.save()
         user.groups.clear()
         user.user_permissions.clear()
-        realtime.publish([user.id], {"type": "_close", "code": CLOSE_DEACTIVATED})
+        _lock_out(user)
         transaction.on_commit(lambda: _delete_files(pictures))
     return user

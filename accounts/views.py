@@ -15,10 +15,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import selectors, services
 from accounts.api import export_response
 from accounts.exceptions import InvalidCredentials
-from accounts.forms import AddContactForm, LoginForm, ProfileForm, SignupForm
-from accounts.models import User
-from accounts.throttling import LoginRateThrottle, RegisterRateThrottle, retry_after
-from whatsapp.errors import DomainError, NotFound, PayloadTooLarge
+from accounts.forms import (
+    AddContactForm,
+    LoginForm,
+    PasswordChangeForm,
+    ProfileForm,
+    SignupForm,
+)
+from accounts.throttling import RegisterRateThrottle, retry_after
+from whatsapp.errors import DomainError, NotFound, PayloadTooLarge, RateLimited
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -76,22 +81,18 @@ def login(request: HttpRequest) -> HttpResponse:
         return redirect(_next_url(request, settings.LOGIN_REDIRECT_URL))
     form = LoginForm(request.POST or None)
     context = {"form": form, "next": _next_url(request, "")}
-    if request.method == "POST":
-        throttle = LoginRateThrottle()
-        wait = retry_after(throttle, request)
-        if wait:
-            return _throttled(request, "accounts/login.html", context, wait)
-        if form.is_valid():
-            try:
-                user = services.authenticate_user(**form.cleaned_data, request=request)
-            except InvalidCredentials as exc:
-                throttle.record_failure(request)
-                form.add_error(None, exc.detail)
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            else:
-                auth_login(request, user, backend=BACKEND)
-                return redirect(_next_url(request, settings.LOGIN_REDIRECT_URL))
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.log_in(**form.cleaned_data, request=request)
+        except RateLimited as exc:
+            return _throttled(request, "accounts/login.html", context, exc.retry_after)
+        except InvalidCredentials as exc:
+            form.add_error(None, exc.detail)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            auth_login(request, user, backend=BACKEND)
+            return redirect(_next_url(request, settings.LOGIN_REDIRECT_URL))
     return render(request, "accounts/login.html", context)
 
 
@@ -141,10 +142,52 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def change_password(request: HttpRequest) -> HttpResponse:
+    """Change my password: every other browser, the API token and their sockets sign out."""
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_password(
+                request.user,
+                current_password=form.cleaned_data["current_password"],
+                new_password=form.cleaned_data["new_password"],
+                keep_session=request.session,
+            )
+        except RateLimited as exc:
+            return _throttled(request, "accounts/password.html", {"form": form}, exc.retry_after)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Password changed. Your other devices were signed out.")
+            return redirect("accounts:profile")
+    return render(request, "accounts/password.html", {"form": form, "nav_active": "profile"})
+
+
+@login_required
+@require_POST
+def revoke_token(request: HttpRequest) -> HttpResponse:
+    """Revoke my API token (clients using it are signed out)."""
+    services.revoke_token(request.user)
+    messages.success(request, "API token revoked. Clients that used it are signed out.")
+    return redirect("accounts:profile")
+
+
+@login_required
 @require_GET
 def export_data(request: HttpRequest) -> HttpResponse:
-    """Download everything stored about me as a JSON file (as GET /api/v1/users/me/export/)."""
-    return export_response(request.user)
+    """Download everything stored about me as a JSON file (as GET /api/v1/users/me/export/).
+
+    Past ``EXPORT_RATE``: the profile page again (429), saying when to try again.
+    """
+    try:
+        return export_response(request.user)
+    except RateLimited as exc:
+        messages.error(request, exc.detail)
+        response = profile(request)
+        response.status_code = 429
+        response["Retry-After"] = str(exc.retry_after)
+        return response
 
 
 def _contacts_context(request: HttpRequest, form: AddContactForm) -> dict:
@@ -171,6 +214,9 @@ def contacts(request: HttpRequest) -> HttpResponse:
             )
         except ValidationError as exc:
             form.add_error(None, exc)
+        except RateLimited as exc:  # a lookup by number, as users/?phone_number= (429)
+            context = _contacts_context(request, form)
+            return _throttled(request, "accounts/contacts.html", context, exc.retry_after)
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.detail)
         else:
@@ -191,17 +237,14 @@ def remove_contact(request: HttpRequest, contact_id: int) -> HttpResponse:
     return redirect(_next_url(request, reverse("accounts:contacts")))
 
 
-def _other_user(user_id: int) -> User:
-    other = User.objects.filter(id=user_id).first()
-    if other is None:
-        raise Http404("No such user.")
-    return other
-
-
 @login_required
 @require_POST
 def block(request: HttpRequest, user_id: int) -> HttpResponse:
-    other = _other_user(user_id)
+    """Block a user the caller knows (the blocked list shows their number); else a 404."""
+    try:
+        other = selectors.visible_user(request.user, user_id)
+    except NotFound as exc:
+        raise Http404(exc.detail) from exc
     try:
         services.block_user(request.user, blocked=other)
     except DomainError as exc:
@@ -214,7 +257,11 @@ def block(request: HttpRequest, user_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def unblock(request: HttpRequest, user_id: int) -> HttpResponse:
-    other = _other_user(user_id)
+    """Lift the caller's block on ``user_id``; a 404 when there is none (no name by id)."""
+    try:
+        other = selectors.block_by(request.user, user_id).blocked
+    except NotFound as exc:
+        raise Http404(exc.detail) from exc
     services.unblock_user(request.user, blocked=other)
     messages.success(request, f"{other.display_name} is unblocked.")
     return redirect(_next_url(request, reverse("accounts:contacts")))

@@ -38,13 +38,16 @@ class CallListView(generics.GenericAPIView):
     @extend_schema(
         summary="Start a call",
         description="Rings the receiver's open tabs (`call.incoming`). 403 `blocked` if either "
-        "user blocked the other; 409 `busy` if either is already in a call.",
+        "user blocked the other; 409 `busy` if either is already in a call (a call still "
+        "ringing from someone not in the receiver's contacts does not count); 429 "
+        "`rate_limited` with Retry-After beyond `CALL_RATE` attempts per caller.",
         request=StartCallSerializer,
         responses={
             201: CallSerializer,
             400: OpenApiResponse(description="Bad receiver or call type."),
             403: OpenApiResponse(description="Blocked."),
             409: OpenApiResponse(description="Busy."),
+            429: OpenApiResponse(description="Too many calls; see the Retry-After header."),
         },
     )
     def post(self, request: Request) -> Response:

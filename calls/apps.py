@@ -6,4 +6,7 @@ class CallsConfig(AppConfig):
     name = "calls"
 
     def ready(self):
-        from calls import frames  # noqa: F401  (registers the call.signal handler)
+        from calls import (
+            frames,  # noqa: F401  (registers the call.signal handler)
+            selectors,  # noqa: F401  (registers the "called" known relation)
+        )

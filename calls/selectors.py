@@ -1,10 +1,17 @@
 """Reads of calls: only the two parties of a call ever see it."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import User
+from accounts.selectors import known_relation
 from calls.models import Call
 from whatsapp.errors import NotFound
+
+
+@known_relation("called")
+def called(viewer_id: int) -> Exists:
+    """Who called the viewer is known to them (accounts.selectors.known_to)."""
+    return Exists(Call.objects.filter(caller_id=OuterRef("pk"), receiver_id=viewer_id))
 
 
 def call_log_for(user: User) -> QuerySet[Call]:

@@ -11,14 +11,18 @@ from calls.models import Call
 
 
 class CallPartySerializer(serializers.ModelSerializer):
-    """The short public profile of a caller or receiver."""
+    """The short public profile of a caller or receiver.
+
+    No phone number: one JSON goes to both parties, and calling an id must not tell the caller
+    the receiver's number. A number comes from ``users/{user_id}/``, to those who know the user.
+    """
 
     user_id = serializers.IntegerField(source="id", read_only=True)
     profile_picture = serializers.SerializerMethodField()
 
     class Meta:
         model = User
-        fields = ["user_id", "phone_number", "name", "profile_picture"]
+        fields = ["user_id", "name", "profile_picture"]
         read_only_fields = fields
 
     @extend_schema_field(serializers.CharField(allow_null=True))

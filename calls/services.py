@@ -8,6 +8,10 @@ declined, missed and ended are final. Every transition pushes a frame to both pa
 ``call.incoming`` (to the receiver) on start, ``call.answered`` on answer, ``call.ended`` on
 every way a call stops. ``call.signal`` frames (WebRTC offers, answers and ICE candidates) are
 relayed between the two parties of an answered call only, and never stored.
+
+Starting a call counts against the caller's ``CALL_RATE``. A call still ringing from someone
+the receiver does not have as a contact rings, but does not make the receiver busy: a stranger
+cannot keep them unreachable by calling again and again (docs/calls.md).
 """
 
 from collections.abc import Iterable
@@ -16,14 +20,15 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Contact, User
 from accounts.selectors import is_blocked_between
 from calls.models import Call
 from calls.serializers import call_payload
 from whatsapp.errors import Blocked, Conflict, DomainError, Forbidden, NotFound
+from whatsapp.ratelimit import Rate, check_rate
 from whatsapp.realtime import publish
 
 Status = Call.Status
@@ -39,14 +44,24 @@ def _publish_call(kind: str, call: Call, user_ids: Iterable[int] | None = None) 
     publish(targets, {"type": kind, "call": call_payload(call)})
 
 
+def call_rate() -> Rate:
+    """How many calls one user may start per window (read at call time)."""
+    return Rate.parse(settings.CALL_RATE)
+
+
 def _is_busy(user_id: int, now: datetime) -> bool:
-    """True if the user is in an answered call or a call still within its ringing time."""
+    """True if the user is in an answered call or a call still within its ringing time.
+
+    A call ringing the user from someone not in their contacts doesn't count: it rings, but
+    other callers still get through.
+    """
+    known_caller = Contact.objects.filter(user_id=user_id, contact_user_id=OuterRef("caller_id"))
+    ringing = Q(status=Status.RINGING, created_at__gt=now - ring_timeout()) & (
+        Q(caller_id=user_id) | Q(Exists(known_caller))
+    )
     return (
         Call.objects.filter(Q(caller_id=user_id) | Q(receiver_id=user_id))
-        .filter(
-            Q(status=Status.ANSWERED)
-            | Q(status=Status.RINGING, created_at__gt=now - ring_timeout())
-        )
+        .filter(Q(status=Status.ANSWERED) | ringing)
         .exists()
     )
 
@@ -64,13 +79,15 @@ def _lock_for_party(user: User, call: Call) -> Call:
 
 
 def start_call(caller: User, *, receiver: User, call_type: str) -> Call:
-    """Ring ``receiver``'s open tabs; refused if either side blocked the other or is busy."""
+    """Ring ``receiver``'s open tabs; refused beyond CALL_RATE, across a block, or if busy."""
     if call_type not in Call.CallType.values:
         raise DomainError("Choose a voice or video call.", field="call_type")
     if receiver.id == caller.id:
         raise DomainError("You cannot call yourself.", field="receiver_id")
     if not receiver.is_active:
         raise NotFound("No such user.")
+    # Refused attempts count too: retrying a busy or blocked user is what a flood looks like.
+    check_rate("call", caller.id, call_rate(), what="calls")
     expire_stale_calls()
     with transaction.atomic():
         # Lock both users in id order, so two concurrent calls can't both find them free.

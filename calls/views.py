@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts.models import User
+from accounts.selectors import known_user_ids
 from calls import selectors, services
 from calls.models import Call
 
@@ -52,4 +53,8 @@ def call_log(request: HttpRequest) -> HttpResponse:
         )
         for call in selectors.call_log_for(me)[:CALL_LOG_LENGTH]
     ]
+    # Someone called by id who never reached out: their picture is not for me (404), no avatar.
+    known = known_user_ids(me, {entry.peer.id for entry in entries})
+    for entry in entries:
+        entry.peer.is_stranger = entry.peer.id not in known
     return render(request, "calls/log.html", {"entries": entries, "nav_active": "calls"})

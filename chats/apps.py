@@ -6,4 +6,7 @@ class ChatsConfig(AppConfig):
     name = "chats"
 
     def ready(self):
-        from chats import frames  # noqa: F401  (registers the WebSocket frame handlers)
+        from chats import (
+            frames,  # noqa: F401  (registers the WebSocket frame handlers)
+            selectors,  # noqa: F401  (registers the "wrote to" known relation)
+        )

@@ -1,10 +1,14 @@
 """Attachments: validate uploads by their content, store them, forward them, delete them.
 
-Every file goes through :func:`prepare_upload` before anything is written: the size limit
-(``settings.MAX_UPLOAD_SIZE``, read at call time), the type sniffed from the bytes (never from
-the name), and images decoded with Pillow through :mod:`whatsapp.images` (bomb guard, EXIF
-orientation applied, metadata stripped, thumbnail made). Files are written through Django's
-default storage, so local ``MEDIA_ROOT`` and S3 (django-storages) behave the same.
+Every file goes through :func:`prepare_upload` before anything is written: the size limits
+(``settings.MAX_UPLOAD_SIZE`` per file, ``MAX_UPLOAD_FILES`` and ``MAX_UPLOAD_TOTAL_SIZE`` per
+message, read at call time), then the type, judged from the bytes and proved by parsing them:
+images decoded with Pillow through :mod:`whatsapp.images` (bomb guard, EXIF orientation applied,
+metadata stripped, thumbnail made), audio and video demuxed and decoded with FFmpeg through
+:mod:`whatsapp.audio_video`, documents parsed as what they claim to be (pypdf, the Office and
+OpenDocument packages, olefile). The file's name must then name that type. Files are written
+through Django's default storage, so local ``MEDIA_ROOT`` and S3 (django-storages) behave the
+same.
 
 Nothing is half-stored: :func:`attach_media` deletes what it wrote if any write fails, and
 services wrap their writes in :func:`atomic_with_files` so a later rollback of the same
@@ -24,8 +28,11 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
+from xml.etree import ElementTree
 
+import olefile
 import puremagic
+import pypdf
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -37,14 +44,21 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from chats.models import Multimedia
-from whatsapp import images
+from whatsapp import audio_video, images
 from whatsapp.db import column, table
 from whatsapp.errors import DomainError, PayloadTooLarge
 
 IMAGE, VIDEO, AUDIO, DOCUMENT = "image", "video", "audio", "document"
 ALL_KINDS = frozenset({IMAGE, VIDEO, AUDIO, DOCUMENT})
 
-# Canonical MIME type -> (kind, extension of the stored file).
+_DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+_ODT = "application/vnd.oasis.opendocument.text"
+_ODS = "application/vnd.oasis.opendocument.spreadsheet"
+_ODP = "application/vnd.oasis.opendocument.presentation"
+
+# Canonical MIME type -> (kind, extension of the stored file and of its download's name).
 ALLOWED_TYPES: dict[str, tuple[str, str]] = {
     "image/jpeg": (IMAGE, ".jpg"),
     "image/png": (IMAGE, ".png"),
@@ -54,34 +68,38 @@ ALLOWED_TYPES: dict[str, tuple[str, str]] = {
     "video/webm": (VIDEO, ".webm"),
     "video/quicktime": (VIDEO, ".mov"),
     "video/3gpp": (VIDEO, ".3gp"),
-    "video/ogg": (VIDEO, ".ogv"),
     "audio/mpeg": (AUDIO, ".mp3"),
     "audio/ogg": (AUDIO, ".ogg"),
     "audio/mp4": (AUDIO, ".m4a"),
     "audio/wav": (AUDIO, ".wav"),
     "audio/webm": (AUDIO, ".weba"),
     "audio/aac": (AUDIO, ".aac"),
-    "audio/amr": (AUDIO, ".amr"),
     "audio/flac": (AUDIO, ".flac"),
     "application/pdf": (DOCUMENT, ".pdf"),
     "text/plain": (DOCUMENT, ".txt"),
-    "application/rtf": (DOCUMENT, ".rtf"),
     "application/msword": (DOCUMENT, ".doc"),
     "application/vnd.ms-excel": (DOCUMENT, ".xls"),
     "application/vnd.ms-powerpoint": (DOCUMENT, ".ppt"),
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (
-        DOCUMENT,
-        ".docx",
-    ),
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (DOCUMENT, ".xlsx"),
-    "application/vnd.openxmlformats-officedocument.presentationml.presentation": (
-        DOCUMENT,
-        ".pptx",
-    ),
-    "application/vnd.oasis.opendocument.text": (DOCUMENT, ".odt"),
-    "application/vnd.oasis.opendocument.spreadsheet": (DOCUMENT, ".ods"),
-    "application/vnd.oasis.opendocument.presentation": (DOCUMENT, ".odp"),
+    _DOCX: (DOCUMENT, ".docx"),
+    _XLSX: (DOCUMENT, ".xlsx"),
+    _PPTX: (DOCUMENT, ".pptx"),
+    _ODT: (DOCUMENT, ".odt"),
+    _ODS: (DOCUMENT, ".ods"),
+    _ODP: (DOCUMENT, ".odp"),
 }
+
+# Other extensions a file of the type may carry, in its upload's name and in its download's.
+_MORE_SUFFIXES: dict[str, tuple[str, ...]] = {
+    "image/jpeg": (".jpeg", ".jpe"),
+    "video/mp4": (".m4v",),
+    "audio/ogg": (".opus", ".oga"),
+    "audio/mp4": (".mp4",),
+    "audio/webm": (".webm",),
+    "text/plain": (".text", ".log", ".md"),
+}
+# Extensions of images we do not keep as such: uploaded under these names, the bytes must still
+# be one of the images above (they are re-encoded, and download as .jpg or .png).
+_IMAGE_SUFFIXES = frozenset({".bmp", ".tif", ".tiff", ".heic", ".heif", ".svg"})
 
 # Types a browser could run script in: refused outright, whatever else the bytes resemble.
 _DENIED_TYPES = frozenset(
@@ -96,19 +114,8 @@ _DENIED_TYPES = frozenset(
     }
 )
 
-# Spellings sniffers use for the canonical types above.
-_ALIASES = {
-    "image/jpg": "image/jpeg",
-    "audio/wave": "audio/wav",
-    "audio/x-wav": "audio/wav",
-    "audio/vnd.wave": "audio/wav",
-    "audio/x-flac": "audio/flac",
-    "audio/x-m4a": "audio/mp4",
-    "audio/mp3": "audio/mpeg",
-    "audio/x-aac": "audio/aac",
-    "text/rtf": "application/rtf",
-}
-_EXTENSION_TYPES = {".m4a": "audio/mp4", ".amr": "audio/amr", ".mp3": "audio/mpeg"}
+# Spellings sniffers use for the image types above.
+_ALIASES = {"image/jpg": "image/jpeg"}
 
 # Inline in the browser only what it renders without running anything.
 _INLINE_KINDS = frozenset({IMAGE, VIDEO, AUDIO})
@@ -117,16 +124,57 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _EBML_MAGIC = b"\x1a\x45\xdf\xa3"
 _SNIFF_HEAD = 64 * 1024
 _MARKUP_START = re.compile(rb"^\s*<(\?xml|svg|html|!doctype|script)", re.IGNORECASE)
+# A file name's extension: letters and digits after the last dot, at least one letter ("v1.2"
+# has none).
+_EXTENSION = re.compile(r"(\.(?=[a-z0-9]{0,7}[a-z])[a-z0-9]{1,8})$", re.IGNORECASE)
 
-_IMAGE_SUFFIXES = frozenset(
-    {".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff", ".heic", ".svg"}
-)
+# WebM is the part of Matroska browsers play: these codecs only.
+_WEBM_CODECS = frozenset({"vp8", "vp9", "av1", "opus", "vorbis"})
+# Containers that hold sound only, and the type of each.
+_AUDIO_CONTAINERS = {
+    "ogg": "audio/ogg",
+    "wav": "audio/wav",
+    "flac": "audio/flac",
+    "mp3": "audio/mpeg",
+    "aac": "audio/aac",
+}
 
-MAX_FILES_PER_MESSAGE = 10
+# Office Open XML: the main part of each kind and the content type the package declares for it.
+_OOXML_CONTENT_TYPES = "{http://schemas.openxmlformats.org/package/2006/content-types}"
+_OOXML_MAIN_PARTS = {
+    "word/document.xml": (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+        _DOCX,
+    ),
+    "xl/workbook.xml": (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+        _XLSX,
+    ),
+    "ppt/presentation.xml": (
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml",
+        _PPTX,
+    ),
+}
+_ODF_MANIFEST = "{urn:oasis:names:tc:opendocument:xmlns:manifest:1.0}"
+_ODF_TYPES = frozenset({_ODT, _ODS, _ODP})
+# Legacy Office files are OLE compound files; the stream that makes each program's document.
+_OLE_STREAMS = {
+    "WordDocument": "application/msword",
+    "Workbook": "application/vnd.ms-excel",
+    "Book": "application/vnd.ms-excel",
+    "PowerPoint Document": "application/vnd.ms-powerpoint",
+}
+_OLE_MACRO_STORAGES = frozenset({"macros", "_vba_project_cur", "vba"})
+# Package parts we parse (manifests, content types) are small; a bigger one is not a document.
+_PART_LIMIT = 1024 * 1024
 
 
 class UnsupportedFile(DomainError):
     code = "unsupported_file"
+
+
+class _NotWhatItSeems(Exception):
+    """The bytes start like an allowed type but do not parse as one; says why."""
 
 
 @dataclass
@@ -154,6 +202,13 @@ class PreparedFile:
         return len(self.content)
 
 
+@dataclass(frozen=True)
+class _Identified:
+    file_type: str
+    width: int | None = None
+    height: int | None = None
+
+
 def media_kind(file_type: str) -> str:
     """image, video, audio or document: how a client shows a file of this type."""
     return ALLOWED_TYPES.get(file_type, (DOCUMENT, ""))[0]
@@ -164,102 +219,219 @@ def is_inline(file_type: str) -> bool:
     return file_type in ALLOWED_TYPES and media_kind(file_type) in _INLINE_KINDS
 
 
-# --- sniffing ------------------------------------------------------------------------------
+def type_suffixes(file_type: str) -> tuple[str, ...]:
+    """The extensions a file of this type is named with, the stored one first; none if unknown."""
+    if file_type not in ALLOWED_TYPES:
+        return ()
+    return (ALLOWED_TYPES[file_type][1], *_MORE_SUFFIXES.get(file_type, ()))
+
+
+def download_name(name: str, file_type: str) -> str:
+    """``name`` with an extension of ``file_type``: the last one is replaced when it is not.
+
+    ``invoice.html`` stored as plain text downloads as ``invoice.txt``, ``photo.png`` re-encoded
+    as JPEG as ``photo.jpg``; a type we no longer accept is served as opaque bytes (``.bin``).
+    """
+    suffixes = type_suffixes(file_type) or (".bin",)
+    # Windows drops trailing dots and spaces: "x.js." would be saved as x.js.
+    name = PurePath(name or "file").name.rstrip(". ")
+    match = _EXTENSION.search(name)
+    if match and match.group(1).lower() in suffixes:
+        return name
+    stem = name[: match.start()] if match else name
+    return (stem or "file") + suffixes[0]
+
+
+def _extension(name: str) -> str | None:
+    """The extension of a file name, lower case, as Windows would read it; None without one."""
+    match = _EXTENSION.search(name.rstrip(". "))
+    return match.group(1).lower() if match else None
+
+
+# --- identifying ---------------------------------------------------------------------------
 
 
 def sniff_type(data: bytes) -> str | None:
-    """The MIME type of ``data`` judged from its bytes alone, or None when not allowed."""
+    """The MIME type of ``data`` judged from its bytes alone, or None when not allowed.
+
+    Audio, video and documents are parsed to prove it; images only by their magic number here
+    (:func:`prepare_upload` decodes them).
+    """
+    try:
+        found = _identify(data)
+    except _NotWhatItSeems:
+        return None
+    return found.file_type if found else None
+
+
+def _identify(data: bytes) -> _Identified | None:
+    """The type of ``data``; None when nothing allowed starts like it.
+
+    Raises _NotWhatItSeems when it starts like an allowed type but does not parse as one.
+    """
     head = data[:_SNIFF_HEAD]
     if head.startswith(b"PK\x03\x04"):
-        return _sniff_zip(data)
+        return _Identified(_package_type(data))
     if head.startswith(_OLE_MAGIC):
-        return _sniff_ole(data)
-    if head.startswith(b"OggS"):
-        return "video/ogg" if b"theora" in head[:4096] else "audio/ogg"
-    if head.startswith(_EBML_MAGIC):
-        return _sniff_matroska(head)
-    if head[4:8] == b"ftyp":
-        return _sniff_iso_media(data)
-    if head.startswith(b"#!AMR"):
-        return "audio/amr"
+        return _Identified(_ole_type(data))
+    if head.startswith(b"%PDF-"):
+        return _Identified(_pdf_type(data))
+    container = _container(head)
+    if container:
+        return _recording(data, container)
     try:
         candidates = puremagic.magic_string(head)
     except puremagic.PureError:
         candidates = []
     for candidate in candidates:
         mime = _ALIASES.get(candidate.mime_type, candidate.mime_type)
-        if not mime:
-            mime = _EXTENSION_TYPES.get(candidate.extension, "")
         if mime in _DENIED_TYPES:
             return None
-        if mime in ALLOWED_TYPES:
-            return mime
+        if media_kind(mime) == IMAGE and mime in ALLOWED_TYPES:
+            return _Identified(mime)
     if not candidates and _is_plain_text(data):
-        return "text/plain"
+        return _Identified("text/plain")
     return None
 
 
-def _sniff_zip(data: bytes) -> str | None:
-    """Office Open XML and OpenDocument files are zip archives: look at what is inside."""
+def _container(head: bytes) -> str | None:
+    """The audio or video container ``head`` starts like (its magic number), if any."""
+    if head[4:8] == b"ftyp":
+        return "mov"
+    if head.startswith(_EBML_MAGIC):
+        return "matroska"
+    if head.startswith(b"OggS"):
+        return "ogg"
+    if head.startswith(b"RIFF") and head[8:12] == b"WAVE":
+        return "wav"
+    if head.startswith(b"fLaC"):
+        return "flac"
+    if head.startswith(b"ID3"):
+        return "mp3"
+    if len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0:
+        # A frame header without tags: layer bits 00 are AAC's ADTS, the others MPEG audio.
+        return "aac" if head[1] & 0x06 == 0 else "mp3"
+    return None
+
+
+def _recording(data: bytes, container: str) -> _Identified:
+    try:
+        recording = audio_video.probe(data, container=container)
+    except ValidationError as exc:
+        raise _NotWhatItSeems(exc.messages[0]) from exc
+    if container == "mov":
+        brand = data[8:12]
+        if not recording.has_video:
+            return _Identified("audio/mp4")
+        if brand.startswith(b"qt"):
+            file_type = "video/quicktime"
+        elif brand.startswith(b"3g"):
+            file_type = "video/3gpp"
+        else:
+            file_type = "video/mp4"
+    elif container == "matroska":
+        codecs = recording.video_codecs | recording.audio_codecs
+        if b"webm" not in data[:64] or not codecs <= _WEBM_CODECS:
+            raise _NotWhatItSeems("Matroska files other than WebM are not supported.")
+        file_type = "video/webm" if recording.has_video else "audio/webm"
+    elif recording.has_video:
+        raise _NotWhatItSeems("This kind of file holds sound only, yet it has pictures.")
+    else:
+        file_type = _AUDIO_CONTAINERS[container]
+    return _Identified(file_type, width=recording.width, height=recording.height)
+
+
+def _package_type(data: bytes) -> str:
+    """Office Open XML and OpenDocument files are zip packages: their manifest says what they
+    are, and the part it names must be there."""
+    found = None
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
-            if "mimetype" in names:
-                declared = archive.read("mimetype")[:100].decode("ascii", "replace").strip()
-                return declared if declared in ALLOWED_TYPES else None
-    except (zipfile.BadZipFile, KeyError, OSError, RuntimeError, NotImplementedError):
+            if archive.namelist()[:1] == ["mimetype"]:
+                found = _opendocument_type(archive, names)
+            elif "[Content_Types].xml" in names:
+                found = _office_open_xml_type(archive, names)
+    except (zipfile.BadZipFile, ElementTree.ParseError, KeyError, OSError, EOFError):
+        found = None
+    except (RuntimeError, NotImplementedError):  # encrypted members, unknown compression
+        found = None
+    if found is None:
+        raise _NotWhatItSeems(
+            "Only Word, Excel and PowerPoint documents (.docx, .xlsx, .pptx) and OpenDocument "
+            "files (.odt, .ods, .odp) are accepted as packages."
+        )
+    return found
+
+
+def _read_part(archive: zipfile.ZipFile, name: str) -> bytes | None:
+    """A package part we parse (a manifest, the content types); None when it is missing or
+    bigger than such a part ever is."""
+    try:
+        info = archive.getinfo(name)
+    except KeyError:
         return None
-    if "[Content_Types].xml" not in names:
+    if info.file_size > _PART_LIMIT:
         return None
-    prefixes = {name.split("/", 1)[0] for name in names}
-    office = {
-        "word": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "xl": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "ppt": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    }
-    for prefix, mime in office.items():
-        if prefix in prefixes:
-            return mime
+    with archive.open(info) as part:
+        return part.read(_PART_LIMIT + 1)[:_PART_LIMIT]
+
+
+def _opendocument_type(archive: zipfile.ZipFile, names: set[str]) -> str | None:
+    declared = (_read_part(archive, "mimetype") or b"")[:100].decode("ascii", "replace").strip()
+    manifest = _read_part(archive, "META-INF/manifest.xml")
+    if declared not in _ODF_TYPES or "content.xml" not in names or manifest is None:
+        return None
+    for entry in ElementTree.fromstring(manifest).iter(f"{_ODF_MANIFEST}file-entry"):
+        if entry.get(f"{_ODF_MANIFEST}full-path") == "/":
+            return declared if entry.get(f"{_ODF_MANIFEST}media-type") == declared else None
     return None
 
 
-def _sniff_ole(data: bytes) -> str | None:
-    """Legacy Office files are OLE compound files; their stream names say which program."""
-    streams = {
-        "WordDocument": "application/msword",
-        "Workbook": "application/vnd.ms-excel",
-        "Book": "application/vnd.ms-excel",
-        "PowerPoint Document": "application/vnd.ms-powerpoint",
+def _office_open_xml_type(archive: zipfile.ZipFile, names: set[str]) -> str | None:
+    content_types = _read_part(archive, "[Content_Types].xml")
+    if content_types is None:
+        return None
+    declared = {
+        override.get("PartName"): override.get("ContentType")
+        for override in ElementTree.fromstring(content_types).iter(
+            f"{_OOXML_CONTENT_TYPES}Override"
+        )
     }
-    for stream, mime in streams.items():
-        if stream.encode("utf-16-le") in data:
-            return mime
+    for part, (content_type, file_type) in _OOXML_MAIN_PARTS.items():
+        # Macro-enabled documents (.docm ...) declare other content types: not accepted.
+        if part in names and declared.get(f"/{part}") == content_type:
+            return file_type
     return None
 
 
-def _sniff_matroska(head: bytes) -> str | None:
-    if b"webm" not in head[:64]:
-        return None
-    if re.search(rb"V_(VP8|VP9|AV1)", head):
-        return "video/webm"
-    if re.search(rb"A_(OPUS|VORBIS)", head):
-        return "audio/webm"
-    return "video/webm"
+def _ole_type(data: bytes) -> str:
+    """Legacy Office files: an OLE compound file holding the program's document stream, and no
+    macros."""
+    try:
+        with olefile.OleFileIO(data) as ole:
+            entries = ole.listdir(streams=True, storages=True)
+            if any(name.lower() in _OLE_MACRO_STORAGES for path in entries for name in path):
+                raise _NotWhatItSeems("Office documents with macros are not accepted.")
+            for stream, file_type in _OLE_STREAMS.items():
+                if ole.exists(stream):
+                    return file_type
+    except _NotWhatItSeems:
+        raise
+    except Exception as exc:  # noqa: BLE001 - olefile reports a malformed file in many ways
+        raise _NotWhatItSeems("The file is not a valid Word, Excel or PowerPoint file.") from exc
+    raise _NotWhatItSeems("Only Word, Excel and PowerPoint files are accepted of this kind.")
 
 
-def _sniff_iso_media(data: bytes) -> str | None:
-    """MP4 family: video unless every track is sound (a voice note recorded as .m4a)."""
-    brand = data[8:12]
-    if brand.startswith(b"qt"):
-        return "video/quicktime"
-    if brand.startswith(b"3g"):
-        return "video/3gpp"
-    handlers = set(re.findall(rb"hdlr.{8}(vide|soun)", data, re.DOTALL))
-    if b"vide" in handlers:
-        return "video/mp4"
-    if b"soun" in handlers or brand in (b"M4A ", b"M4B "):
-        return "audio/mp4"
-    return "video/mp4"
+def _pdf_type(data: bytes) -> str:
+    """A PDF whose cross-reference table, trailer and page tree pypdf can read."""
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
+        if not reader.is_encrypted:  # an encrypted one's pages need its password
+            len(reader.pages)
+    except Exception as exc:  # noqa: BLE001 - pypdf reports a malformed file in many ways
+        raise _NotWhatItSeems("The file is not a valid PDF document.") from exc
+    return "application/pdf"
 
 
 def _is_plain_text(data: bytes) -> bool:
@@ -275,12 +447,68 @@ def _is_plain_text(data: bytes) -> bool:
 
 # --- validation ----------------------------------------------------------------------------
 
+# What each sort of file is called in an error about its name.
+_SORTS = {
+    IMAGE: "an image",
+    "recording": "audio or video",
+    "application/pdf": "a PDF document",
+    "text/plain": "plain text",
+    "office": "an office document",
+}
+
+
+def _sort(file_type: str) -> str:
+    """The sort of file a name's extension must agree with: images go with images, recordings
+    (audio and video) with recordings, office documents with office documents."""
+    kind = media_kind(file_type)
+    if kind == IMAGE:
+        return IMAGE
+    if kind in (AUDIO, VIDEO):
+        return "recording"
+    if file_type in ("application/pdf", "text/plain"):
+        return file_type
+    return "office"
+
+
+def _suffix_sorts() -> dict[str, str]:
+    sorts = {suffix: IMAGE for suffix in _IMAGE_SUFFIXES}
+    for file_type in ALLOWED_TYPES:
+        for suffix in type_suffixes(file_type):
+            sorts[suffix] = _sort(file_type)
+    return sorts
+
+
+_SUFFIX_SORTS = _suffix_sorts()
+
+
+def _check_name(name: str, file_type: str, field: str) -> None:
+    """The name's extension, if it has one, must be one of the content's sort: ``x.js`` or
+    ``invoice.pdf.bat`` holding plain text, ``invoice.pdf`` holding a spreadsheet are refused."""
+    suffix = _extension(name)
+    if suffix is None:
+        return
+    if _SUFFIX_SORTS.get(suffix) != _sort(file_type):
+        raise UnsupportedFile(
+            f"{name}: the name ends in {suffix} but the file holds {_SORTS[_sort(file_type)]}.",
+            code="name_mismatch",
+            field=field,
+        )
+
 
 def _claims_image(upload: Any) -> bool:
     """Whether the name or the declared type says image: then the bytes must decode as one."""
-    suffix = PurePath(getattr(upload, "name", "") or "").suffix.lower()
+    suffix = _extension(getattr(upload, "name", "") or "")
     declared = (getattr(upload, "content_type", "") or "").lower()
-    return suffix in _IMAGE_SUFFIXES or declared.startswith("image/")
+    return _SUFFIX_SORTS.get(suffix or "") == IMAGE or declared.startswith("image/")
+
+
+def _size_of(upload: Any) -> int:
+    size = getattr(upload, "size", None)
+    if size is None:
+        position = upload.tell()
+        size = upload.seek(0, io.SEEK_END)
+        upload.seek(position)
+    return size
 
 
 def _read(upload: Any, limit: int, field: str) -> bytes:
@@ -310,24 +538,36 @@ def _too_large(upload: Any, limit: int, field: str) -> PayloadTooLarge:
 def prepare_upload(
     upload: Any, *, kinds: Iterable[str] = ALL_KINDS, field: str = "files"
 ) -> PreparedFile:
-    """Check one upload (size, sniffed type, image decoding) without writing anything."""
+    """Check one upload (size, type proved by parsing, name) without writing anything."""
     limit = int(settings.MAX_UPLOAD_SIZE)
     data = _read(upload, limit, field)
     original_name = PurePath(getattr(upload, "name", "") or "file").name[:255]
     if not data:
         raise UnsupportedFile(f"{original_name} is empty.", field=field)
-    file_type = sniff_type(data)
-    if _claims_image(upload) and (file_type is None or media_kind(file_type) != IMAGE):
+    try:
+        found = _identify(data)
+    except _NotWhatItSeems as exc:
+        found, refusal = None, f"{original_name}: {exc}"
+    else:
+        refusal = f"The type of {original_name} is not supported."
+    if _claims_image(upload) and (found is None or media_kind(found.file_type) != IMAGE):
         raise UnsupportedFile(f"{original_name} is not a valid image.", field=field)
-    if file_type is None:
-        raise UnsupportedFile(f"The type of {original_name} is not supported.", field=field)
-    if media_kind(file_type) not in set(kinds):
+    if found is None:
+        raise UnsupportedFile(refusal, field=field)
+    kind = media_kind(found.file_type)
+    if kind not in set(kinds):
         raise UnsupportedFile(
-            f"{original_name}: files of this kind ({media_kind(file_type)}) are not allowed here.",
-            field=field,
+            f"{original_name}: files of this kind ({kind}) are not allowed here.", field=field
         )
-    if media_kind(file_type) != IMAGE:
-        return PreparedFile(content=data, file_type=file_type, original_name=original_name)
+    _check_name(original_name, found.file_type, field)
+    if kind != IMAGE:
+        return PreparedFile(
+            content=data,
+            file_type=found.file_type,
+            original_name=original_name,
+            width=found.width,
+            height=found.height,
+        )
     try:
         processed = images.process_image(io.BytesIO(data), max_size=limit)
     except ValidationError as exc:
@@ -347,10 +587,18 @@ def prepare_upload(
 def prepare_uploads(
     uploads: Sequence[Any], *, kinds: Iterable[str] = ALL_KINDS
 ) -> list[PreparedFile]:
-    """Check every upload before any is written."""
-    if len(uploads) > MAX_FILES_PER_MESSAGE:
-        raise DomainError(
-            f"At most {MAX_FILES_PER_MESSAGE} files can be attached at once.", field="files"
+    """Check every upload before any is written, and all of them together against the
+    per-message limits (count, then total size) before any is read (413 beyond)."""
+    most = int(settings.MAX_UPLOAD_FILES)
+    if len(uploads) > most:
+        raise PayloadTooLarge(
+            f"At most {most} files can be attached at once.", code="too_many_files", field="files"
+        )
+    total_limit = int(settings.MAX_UPLOAD_TOTAL_SIZE)
+    if sum(_size_of(upload) for upload in uploads) > total_limit:
+        raise PayloadTooLarge(
+            f"The files are too large together: at most {filesizeformat(total_limit)} per message.",
+            field="files",
         )
     return [prepare_upload(upload, kinds=kinds) for upload in uploads]
 

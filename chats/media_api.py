@@ -18,7 +18,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from chats.media import ALLOWED_TYPES, is_inline
+from chats.media import ALLOWED_TYPES, download_name, is_inline
 from chats.media_selectors import visible_multimedia
 from chats.media_serializers import MultimediaSerializer
 from whatsapp.api import AnyAcceptNegotiation
@@ -121,12 +121,16 @@ def _local_response(
 def file_response(
     field_file: FieldFile, *, file_type: str, filename: str, request=None
 ) -> HttpResponse:
-    """Serve a stored file: inline for images, audio and video, as an attachment otherwise."""
+    """Serve a stored file: inline for images, audio and video, as an attachment otherwise.
+
+    The name it is saved under ends in an extension of the stored type (``download_name``), so
+    what the uploader called ``invoice.html`` or ``x.js`` never opens as a page or a script.
+    """
     if not field_file:
         raise NotFound()
     inline = is_inline(file_type)
     content_type = served_content_type(file_type)
-    filename = PurePath(filename or field_file.name).name
+    filename = download_name(PurePath(filename or field_file.name).name, file_type)
     storage = field_file.storage
     if isinstance(storage, FileSystemStorage):
         response = _local_response(

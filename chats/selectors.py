@@ -15,7 +15,14 @@ from django.db import connection
 from django.db.models import Exists, Field, Model, OuterRef, Q, QuerySet
 
 from accounts.models import Contact, User
-from accounts.selectors import active_users, blocked_user_ids, blocks_between, is_blocked_between
+from accounts.selectors import (
+    active_users,
+    blocked_user_ids,
+    blocks_between,
+    is_blocked_between,
+    known_relation,
+    known_user_ids,
+)
 from chats.media import record_media, with_media
 from chats.models import Message, Multimedia
 from groups.models import Group, GroupMessage
@@ -23,6 +30,12 @@ from whatsapp.db import Placeholders, column, table
 from whatsapp.errors import Blocked, DomainError, NotFound
 
 USER, GROUP = "user", "group"
+
+
+@known_relation("wrote_to")
+def wrote_to(viewer_id: int) -> Exists:
+    """Who sent the viewer a 1:1 message is known to them (accounts.selectors.known_to)."""
+    return Exists(Message.objects.filter(sender_id=OuterRef("pk"), receiver_id=viewer_id))
 
 
 def chat_peer(user: User, user_id: int) -> User:
@@ -299,13 +312,21 @@ class Inbox:
         return [loaded[k] for k in keys]
 
     def _peer_rows(self, keys: list[_RowKey]) -> dict[_RowKey, ChatRow]:
-        """The peers and last messages (one row per attachment) of these 1:1 chats."""
+        """The peers and last messages (one row per attachment) of these 1:1 chats.
+
+        A peer the user does not know (a chat they started by id, unanswered) is marked
+        ``is_stranger``: its profile shows no number. A peer who wrote to the user is known
+        (chats' relation of accounts.selectors.known_to), which this query tells; only the
+        others cost one more query, for the rest of the rule.
+        """
         by_last_id = {k.last_id: k for k in keys}
         params = {"me": self.user.id}
         sql = f"""
             SELECT {_MESSAGE.sql}, {_PEER.sql},
                    EXISTS (SELECT 1 FROM blocks
                            WHERE blocker_id = peer.user_id AND blocked_id = %(me)s),
+                   EXISTS (SELECT 1 FROM messages wrote
+                           WHERE wrote.sender_id = peer.user_id AND wrote.receiver_id = %(me)s),
                    {_MEDIA.sql}
             FROM messages m
             JOIN users peer ON peer.user_id =
@@ -316,8 +337,9 @@ class Inbox:
         """  # noqa: S608 (only column names and placeholders are formatted in)
         peer_at = len(_MESSAGE)
         blocked_at = peer_at + len(_PEER)
+        media_at = blocked_at + 2
         load_message, load_peer, load_media = _MESSAGE.loader(), _PEER.loader(), _MEDIA.loader()
-        rows, media = {}, {}
+        rows, media, unsure = {}, {}, []
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             for values in cursor.fetchall():
@@ -325,11 +347,17 @@ class Inbox:
                 if key not in rows:
                     peer = load_peer(values[peer_at:blocked_at])
                     peer.has_blocked_me = bool(values[blocked_at])
+                    if not values[blocked_at + 1]:
+                        unsure.append(peer)
                     message = load_message(values[:peer_at])
                     rows[key] = ChatRow(USER, key.last_activity_at, peer, None, message, key.unread)
                     media[key] = []
-                if values[blocked_at + 1] is not None:
-                    media[key].append(load_media(values[blocked_at + 1 :]))
+                if values[media_at] is not None:
+                    media[key].append(load_media(values[media_at:]))
+        if unsure:
+            known = known_user_ids(self.user, [peer.id for peer in unsure])
+            for peer in unsure:
+                peer.is_stranger = peer.id not in known
         record_media((rows[key].last_message, items) for key, items in media.items())
         return rows
 

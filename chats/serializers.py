@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import User
-from accounts.serializers import PublicProfileSerializer
+from accounts.serializers import PublicProfileSerializer, is_stranger
 from chats.media_serializers import (  # MultimediaSerializer: also imported from here by others
     MultimediaSerializer,
     media_item_json,
@@ -218,15 +218,21 @@ def chat_row_json(row: ChatRow, request) -> dict[str, Any]:
 
 
 def _peer_json(user: User, request) -> dict[str, Any]:
-    """``PublicProfileSerializer``'s fields; a user who blocked the viewer hides the status."""
-    picture, thumbnail = user.profile_picture_url, user.profile_thumbnail_url
+    """``PublicProfileSerializer``'s fields; a user who blocked the viewer hides the status, a
+    stranger (``is_stranger``) everything but the name."""
+    if is_stranger(user):
+        picture = thumbnail = phone_number = status = None
+    else:
+        picture, thumbnail = user.profile_picture_url, user.profile_thumbnail_url
+        phone_number = user.phone_number
+        status = None if user.has_blocked_me else user.status
     return {
         "user_id": user.id,
-        "phone_number": user.phone_number,
+        "phone_number": phone_number,
         "name": user.name,
         "profile_picture": picture and request.build_absolute_uri(picture),
         "profile_thumbnail": thumbnail and request.build_absolute_uri(thumbnail),
-        "status": None if user.has_blocked_me else user.status,
+        "status": status,
         "created_at": timestamp(user.created_at),
         "updated_at": timestamp(user.updated_at),
     }

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from accounts.selectors import contacts_of, has_blocked, is_blocked_between
+from accounts.selectors import contacts_of, has_blocked, is_blocked_between, known_user_ids
 from chats import selectors, services
 from whatsapp import ratelimit
 from whatsapp.errors import DomainError
@@ -78,6 +78,8 @@ def home(request):
 def conversation(request, user_id: int):
     """The open 1:1 chat with ``user_id``; POST sends through the same service as the API."""
     peer = or_404(selectors.chat_peer, request.user, user_id)
+    # A chat started by id with someone who never answered: their picture is not for us.
+    peer.is_stranger = peer.id not in known_user_ids(request.user, [peer.id])
     form = MessageForm(request.POST or None)
     sent = post_composer(request, form, partial(services.send_message, request.user, receiver=peer))
     if sent.done:

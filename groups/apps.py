@@ -6,4 +6,7 @@ class GroupsConfig(AppConfig):
     name = "groups"
 
     def ready(self):
-        from groups import frames  # noqa: F401  (registers group_message.* frames and hooks)
+        from groups import (
+            frames,  # noqa: F401  (registers group_message.* frames and hooks)
+            selectors,  # noqa: F401  (registers the "group member" known relation)
+        )

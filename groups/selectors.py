@@ -10,10 +10,17 @@ from __future__ import annotations
 from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery
 
 from accounts.models import User
-from accounts.selectors import active_users, contacts_of
+from accounts.selectors import active_users, contacts_of, known_relation
 from chats.media import with_media
 from groups.models import Group, GroupMember, GroupMessage, GroupMessageReceipt
 from whatsapp.errors import Forbidden, NotFound
+
+
+@known_relation("group_member")
+def fellow_member(viewer_id: int) -> Exists:
+    """Members of a group the viewer is in are known to them (accounts.selectors.known_to)."""
+    mine = GroupMember.objects.filter(user_id=viewer_id).values("group_id")
+    return Exists(GroupMember.objects.filter(user_id=OuterRef("pk"), group_id__in=mine))
 
 
 def groups_for(user: User) -> QuerySet[Group]:

@@ -1,8 +1,9 @@
 """Reads of stories, with WhatsApp's "my contacts" privacy applied.
 
 A story is visible to its author and to each user the author has as a contact who also has
-the author as a contact, unless either blocked the other. Expired or removed stories are
-invisible everywhere at once: every query filters on ``expires_at``.
+the author as a contact, unless either blocked the other. Expired or removed stories, and
+those of a suspended author (``is_active`` False), are invisible everywhere at once: every query
+starts from :func:`active_stories`.
 """
 
 from dataclasses import dataclass, field
@@ -17,8 +18,10 @@ from whatsapp.errors import Forbidden, NotFound
 
 
 def active_stories() -> QuerySet[Story]:
-    """Stories not expired and not removed by staff."""
-    return Story.objects.filter(expires_at__gt=timezone.now(), removed_at__isnull=True)
+    """Stories not expired, not removed by staff, and not by a suspended author."""
+    return Story.objects.filter(
+        expires_at__gt=timezone.now(), removed_at__isnull=True, user__is_active=True
+    )
 
 
 def audience_q(viewer: User, *, author_field: str = "user_id") -> Q:

@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 import pytest
+from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.test import Client
 from rest_framework.authtoken.models import Token
@@ -62,6 +63,25 @@ def _generous_send_rate(settings):
     them): limits are off unless a test sets them (tests/reliability/test_rate_limits.py)."""
     settings.MESSAGE_SEND_RATE = "100000/1"
     settings.WS_FRAME_RATE = "100000/1"
+    settings.CALL_RATE = "100000/1"
+    settings.PHONE_LOOKUP_RATE = "100000/1"
+    settings.EXPORT_RATE = "100000/1"
+    settings.WS_MAX_SOCKETS_PER_USER = 100_000
+
+
+@pytest.fixture(autouse=True)
+def _socket_server_address(monkeypatch):
+    """Channels' WebsocketCommunicator leaves out the scope's ``server``, which ASGI servers
+    always set: test sockets reach ``testserver:80``, as the Django test client's requests do,
+    so a session socket from ``Origin: http://testserver`` comes from the server's own origin
+    (whatsapp.ws_auth)."""
+    init = WebsocketCommunicator.__init__
+
+    def with_server(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        self.scope.setdefault("server", ("testserver", 80))
+
+    monkeypatch.setattr(WebsocketCommunicator, "__init__", with_server)
 
 
 @pytest.fixture(autouse=True)

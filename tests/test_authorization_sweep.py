@@ -227,7 +227,8 @@ API_CASES = [
     case("calls_api:decline", "POST", call_id="call_id"),
     case("calls_api:end", "POST", call_id="call_id"),
 ]
-# Visible to every signed-in user by design (public profiles); checked separately below.
+# Profiles: 404 to a stranger only (the ex-member and the blocked still have Alice as a
+# contact, so they know her); checked separately below.
 API_OPEN = {"accounts_api:user_detail"}
 
 # HTML pages and form actions hidden from outsiders.
@@ -261,9 +262,9 @@ PAGE_CASES = [
 ]
 # Pages about the caller's own relations, or open to anyone by design: checked below.
 PAGE_OPEN = {
-    "accounts:block",  # anyone may block anyone
-    "accounts:unblock",  # lifts the caller's own block, if any
-    "accounts:profile_picture",  # public profiles, as users/{user_id}/
+    "accounts:block",  # anyone may block a user they know (404 to a stranger): checked below
+    "accounts:unblock",  # lifts the caller's own block (404 when there is none)
+    "accounts:profile_picture",  # as users/{user_id}/: 404 to a stranger, checked below
     "chats:conversation",  # anyone may open a chat with any active user: their own history
 }
 
@@ -363,12 +364,13 @@ def test_the_owner_and_the_peer_do_see_what_the_sweep_hides(world):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("outsider", OUTSIDERS)
-def test_a_public_profile_shows_no_status_to_the_blocked_and_no_chats_to_anyone(world, outsider):
+def test_a_profile_shows_no_status_to_the_blocked_and_no_chats_to_anyone(world, outsider):
     actor = world.users[outsider]
     client = token_client(actor)
     alice, bob = world.users["owner"], world.users["peer"]
 
     profile = client.get(f"/api/v1/users/{alice.id}/")
+    picture = client.get(f"/users/{alice.id}/picture/")
     history = client.get(f"/api/v1/messages/?with={bob.id}")
     marked = client.post("/api/v1/messages/read/", {"with": bob.id}, format="json")
     page = Client()
@@ -376,9 +378,13 @@ def test_a_public_profile_shows_no_status_to_the_blocked_and_no_chats_to_anyone(
     conversation = page.get(f"/chats/{bob.id}/")
     unblock = page.post(f"/users/{world.ids['blocked_id']}/unblock/")
 
-    assert profile.status_code == 200
-    assert set(profile.json()) >= {"user_id", "name"}
-    assert (profile.json()["status"] is None) == (outsider == "blocked")
+    if outsider == "stranger":  # no directory by id
+        assert profile.status_code == picture.status_code == 404
+        assert alice.phone_number not in profile.content.decode()
+    else:  # Carol and Dave still have Alice as a contact
+        assert profile.status_code == 200
+        assert profile.json()["phone_number"] == alice.phone_number
+        assert (profile.json()["status"] is None) == (outsider == "blocked")
     assert history.status_code == 200 and history.json()["results"] == []
     assert marked.json()["read_count"] == 0
     assert conversation.status_code == 200
@@ -422,6 +428,67 @@ def test_outsiders_cannot_report_what_they_cannot_see(world, outsider):
 
     assert codes == {kind: (404, 404, 404) for kind in REPORT_TARGETS}
     assert Report.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_no_route_turns_alices_id_into_her_number_for_a_stranger(world, alice):
+    """Not the profile, picture, contact or block routes, nor writing to or calling her first:
+    the inbox row and the call then carry her name, never her number."""
+    mallory = world.users["stranger"]
+    api = token_client(mallory)
+    page = Client()
+    page.force_login(mallory)
+    call_services.end_call(alice, call=Call.objects.get(id=world.ids["call_id"]))
+    chat_services.send_message(mallory, receiver=alice, content="hi")
+
+    answers = {
+        "profile": api.get(f"/api/v1/users/{alice.id}/"),
+        "picture": api.get(f"/users/{alice.id}/picture/"),
+        "contact": api.post("/api/v1/contacts/", {"contact_user_id": alice.id}, format="json"),
+        "block": api.post("/api/v1/blocks/", {"user_id": alice.id}, format="json"),
+        "block page": page.post(f"/users/{alice.id}/block/"),
+        "unblock page": page.post(f"/users/{alice.id}/unblock/"),
+        "report": api.post(
+            "/api/v1/reports/",
+            {"kind": "user", "target_id": alice.id, "reason": "spam"},
+            format="json",
+        ),
+        "report page": page.get(f"/report/?kind=user&id={alice.id}"),
+        "call": api.post("/api/v1/calls/", {"receiver_id": alice.id, "call_type": "voice"}),
+        "inbox": api.get("/api/v1/chats/"),
+        "calls": api.get("/api/v1/calls/"),
+        "chat page": page.get(f"/chats/{alice.id}/"),
+        "contacts page": page.get("/contacts/"),
+        "calls page": page.get("/calls/"),
+        "export": api.get("/api/v1/users/me/export/"),
+    }
+
+    codes = {name: response.status_code for name, response in answers.items()}
+    assert codes == {
+        "profile": 404,
+        "picture": 404,
+        "contact": 400,
+        "block": 400,
+        "block page": 404,
+        "unblock page": 404,
+        "report": 404,
+        "report page": 404,
+        "call": 201,
+        "inbox": 200,
+        "calls": 200,
+        "chat page": 200,
+        "contacts page": 200,
+        "calls page": 200,
+        "export": 200,
+    }
+    for name, response in answers.items():
+        content = b"".join(response.streaming_content) if response.streaming else response.content
+        assert alice.phone_number not in content.decode(), name
+    [row] = answers["inbox"].json()["results"]
+    assert row["peer"]["name"] == "Alice"
+    assert row["peer"]["phone_number"] is None
+    assert not Contact.objects.filter(user=mallory).exists()
+    assert not Block.objects.filter(blocker=mallory).exists()
 
 
 @pytest.mark.django_db

@@ -12,13 +12,17 @@ import socket
 
 import pytest
 import uvicorn
+from channels.db import database_sync_to_async
+from django.core.cache import cache
+from django.test import Client
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosedError
+from websockets.exceptions import ConnectionClosedError, InvalidStatus
 
 from tests.chats.conftest import token_for
+from whatsapp import sockets
 from whatsapp.asgi import application
-from whatsapp.consumers import MAX_FRAME_BYTES
+from whatsapp.consumers import CLOSE_TOO_MANY_SOCKETS, MAX_FRAME_BYTES
 from whatsapp.websocket_protocol import ReceiveQueue
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -140,3 +144,54 @@ async def test_a_message_over_the_frame_limit_closes_the_socket_with_1009(server
     with pytest.raises(ConnectionClosedError) as closed:
         await asyncio.wait_for(ws.recv(), 10)
     assert closed.value.rcvd.code == 1009
+
+
+@database_sync_to_async
+def session_cookie(user) -> str:
+    client = Client()
+    client.force_login(user)
+    return f"sessionid={client.cookies['sessionid'].value}"
+
+
+async def session_socket(server, user, origin):
+    return await connect(
+        server.url, origin=origin, additional_headers=[("Cookie", await session_cookie(user))]
+    )
+
+
+async def test_a_session_socket_needs_the_exact_origin_of_the_page(server, alice):
+    page = server.url.replace("ws://", "http://").removesuffix("/ws/")  # http://127.0.0.1:<port>
+    wrong = [page.rsplit(":", 1)[0] + ":1", page.replace("http://", "https://")]
+
+    ws = await session_socket(server, alice, page)
+    assert json.loads(await ws.recv()) == {"type": "ready", "user_id": alice.id}
+    await ws.close()
+    for origin in wrong:
+        with pytest.raises(InvalidStatus) as refused:
+            await session_socket(server, alice, origin)
+        assert refused.value.response.status_code == 403
+
+
+async def test_the_socket_over_the_cap_closes_with_its_code_and_the_next_gets_in(
+    server, settings, alice
+):
+    settings.WS_MAX_SOCKETS_PER_USER = 2
+    await database_sync_to_async(cache.delete)(sockets.count_key(alice.id))
+    held = [await open_socket(server, alice) for _ in range(2)]
+
+    over = await connect(
+        server.url, additional_headers=[("Authorization", f"Token {await token_for(alice)}")]
+    )
+    with pytest.raises(ConnectionClosedError) as closed:
+        await asyncio.wait_for(over.recv(), 10)
+    await held.pop().close()
+    for _ in range(200):  # the server gives the place back once it has seen the close
+        if await database_sync_to_async(cache.get)(sockets.count_key(alice.id)) == 1:
+            break
+        await asyncio.sleep(0.02)
+    again = await open_socket(server, alice)
+
+    assert closed.value.rcvd.code == CLOSE_TOO_MANY_SOCKETS
+    assert closed.value.rcvd.reason == "too many sockets"
+    for ws in [*held, again]:
+        await ws.close()

@@ -14,6 +14,7 @@ from django.conf import settings  # noqa: E402
 from django.urls import path  # noqa: E402
 
 from whatsapp.consumers import AppConsumer  # noqa: E402
+from whatsapp.request_limits import LimitRequestBody  # noqa: E402
 from whatsapp.websocket_protocol import (  # noqa: E402
     close_protocol_errors_with_a_code,
     slim_idle_sockets,
@@ -22,7 +23,7 @@ from whatsapp.ws_auth import TokenOrSessionAuthMiddleware  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": LimitRequestBody(django_asgi_app),
         "websocket": TokenOrSessionAuthMiddleware(URLRouter([path("ws/", AppConsumer.as_asgi())])),
     }
 )

@@ -17,12 +17,13 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db import DataError
 from redis.exceptions import RedisError
 
-from whatsapp import ratelimit
+from whatsapp import ratelimit, sockets
 from whatsapp.channel_layer import CLOSE_REDIS_LOST
 from whatsapp.errors import DomainError
 from whatsapp.frames import CONNECT_HOOKS, DISCONNECT_HOOKS, HANDLERS
 from whatsapp.realtime import user_group
 from whatsapp.websocket_protocol import receive_attach
+from whatsapp.ws_auth import credentials_hold
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +35,10 @@ MAX_FRAME_BYTES = 1024 * 1024
 # open to applications (ASGI servers send only 1000 and 3000-4999 for them).
 FLOOD_CLOSE_AFTER = 200
 CLOSE_POLICY_VIOLATION = 4008
+# The user already holds WS_MAX_SOCKETS_PER_USER sockets (whatsapp.sockets): 429, "too many".
+CLOSE_TOO_MANY_SOCKETS = 4429
+# The credentials the socket was opened with were revoked (a password change, a revoked token).
+CLOSE_SIGNED_OUT = 4401
 
 
 async def dispatch_each(
@@ -144,6 +149,9 @@ class AppConsumer(AsyncJsonWebsocketConsumer):
             await self.close_redis_lost()
             await self.disconnect(CLOSE_REDIS_LOST)
         finally:
+            # However the consumer ended: a close, a dropped connection, or an error that
+            # escaped it (no disconnect then): a leaked place would be refreshed for good.
+            await self.release_slot()
             if layer_attached:
                 try:
                     await layer.detach(self.channel_name)
@@ -155,6 +163,19 @@ class AppConsumer(AsyncJsonWebsocketConsumer):
         if user is None or not user.is_authenticated or not user.is_active:
             await self.close()
             return
+        try:
+            admitted = await sockets.aclaim(user.id)
+        except RedisError:
+            logger.warning("refusing a socket of user %s: Redis unreachable", user.id)
+            await self.close(code=CLOSE_REDIS_LOST)
+            return
+        if not admitted:
+            # Accepted to be closed at once: a close before accept reaches the client as an
+            # HTTP 403, which it could not tell from a refused log-in.
+            await self.accept()
+            await self.close(code=CLOSE_TOO_MANY_SOCKETS, reason="too many sockets")
+            return
+        self.slot_user_id = user.id  # given back when the consumer ends (__call__)
         self.groups_joined: set[str] = set()
         try:
             await self.join(user_group(user.id))
@@ -204,6 +225,17 @@ class AppConsumer(AsyncJsonWebsocketConsumer):
                 await self.channel_layer.group_discard(group, self.channel_name)
             except RedisError:  # Redis is gone, and with it what the socket had joined there
                 break
+
+    async def release_slot(self) -> None:
+        """Give back the socket's place in its user's count of open sockets, once."""
+        user_id = getattr(self, "slot_user_id", None)
+        if user_id is None:
+            return
+        self.slot_user_id = None
+        try:
+            await sockets.arelease(user_id)
+        except Exception:  # e.g. Redis gone: the count expires (whatsapp.sockets)
+            logger.warning("could not release a socket of user %s", user_id, exc_info=True)
 
     async def join(self, group: str) -> None:
         await self.channel_layer.group_add(group, self.channel_name)
@@ -288,6 +320,13 @@ class AppConsumer(AsyncJsonWebsocketConsumer):
             return
         await self.send_error("rate_limited", "Too many frames; slow down.")
 
+    async def recheck_credentials(self) -> None:
+        """The user's password or token changed: a socket opened with what no longer signs
+        them in is told ``session.revoked`` and closed (4401); the others stay."""
+        if not await credentials_hold(self.scope):
+            await self.send_json({"type": "session.revoked"})
+            await self.close(code=CLOSE_SIGNED_OUT)
+
     async def send_error(self, code: str, detail: str, client_id: Any = None) -> None:
         frame: dict[str, Any] = {"type": "error", "code": code, "detail": detail}
         if client_id is not None:
@@ -311,6 +350,8 @@ class AppConsumer(AsyncJsonWebsocketConsumer):
             await self.leave(frame["group"])
         elif kind == "_close":
             await self.close(code=frame.get("code", 4403))
+        elif kind == "_recheck":
+            await self.recheck_credentials()
         else:
             # A fan-out hands every socket of this process the same event (see
             # whatsapp.channel_layer): the frame is encoded once, not once per socket.

@@ -52,6 +52,22 @@ def frame_rate() -> Rate:
     return Rate.parse(settings.WS_FRAME_RATE)
 
 
+def _window(rate: Rate) -> tuple[int, int]:
+    """The fixed window ``rate`` counts in now, and the seconds until the next one starts."""
+    now = time.time()
+    window = int(now // rate.seconds)
+    return window, max(1, math.ceil((window + 1) * rate.seconds - now))
+
+
+def _refusal(rate: Rate, wait: int, what: str) -> RateLimited:
+    error = RateLimited(
+        f"Too many {what}: at most {rate.count} every {rate.seconds} seconds. "
+        f"Try again in {wait} s."
+    )
+    error.retry_after = wait
+    return error
+
+
 def count_sends(user_ids: list[int]) -> list[int | None]:
     """Count one send by each of ``user_ids`` (a user given twice sent twice); per send None if
     allowed, else the seconds to wait.
@@ -61,11 +77,9 @@ def count_sends(user_ids: list[int]) -> list[int | None]:
     them (INCR + EXPIRE NX each; see whatsapp.cache.count_many).
     """
     rate = send_rate()
-    now = time.time()
-    window = int(now // rate.seconds)
+    window, wait = _window(rate)
     keys = [f"ratelimit:send:{user_id}:{window}" for user_id in user_ids]
     counts = counters.count_many(keys, timeout=rate.seconds + 1, refresh=False)
-    wait = max(1, math.ceil((window + 1) * rate.seconds - now))
     return [None if count <= rate.count else wait for count in counts]
 
 
@@ -76,13 +90,7 @@ def count_send(user_id: int) -> int | None:
 
 def refusal(wait: int) -> RateLimited:
     """The error for a send over the rate: code ``rate_limited``, ``retry_after`` seconds."""
-    rate = send_rate()
-    error = RateLimited(
-        f"Too many messages: at most {rate.count} every {rate.seconds} seconds. "
-        f"Try again in {wait} s."
-    )
-    error.retry_after = wait
-    return error
+    return _refusal(send_rate(), wait, "messages")
 
 
 def check_send(user_id: int) -> None:
@@ -90,6 +98,18 @@ def check_send(user_id: int) -> None:
     wait = count_send(user_id)
     if wait is not None:
         raise refusal(wait)
+
+
+def check_rate(scope: str, ident: int | str, rate: Rate, *, what: str) -> None:
+    """Count one ``scope`` event by ``ident``; RateLimited beyond ``rate`` (``what`` names the
+    events in its message, e.g. "phone number lookups").
+
+    The fixed window of :func:`count_sends`, on a counter of its own per scope.
+    """
+    window, wait = _window(rate)
+    key = f"ratelimit:{scope}:{ident}:{window}"
+    if counters.count(key, timeout=rate.seconds + 1, refresh=False) > rate.count:
+        raise _refusal(rate, wait, what)
 
 
 class SendRateThrottle(BaseThrottle):

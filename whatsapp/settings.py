@@ -3,6 +3,7 @@
 Unset variables mean the embedded default: SQLite, the in-memory channel layer and local media.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -35,6 +36,14 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+# Proxies (addresses or networks) whose X-Forwarded-For is believed (whatsapp/clientip.py);
+# none by default: the peer address is the client.
+TRUSTED_PROXIES = env_list("DJANGO_TRUSTED_PROXIES", [])
+try:
+    for _proxy in TRUSTED_PROXIES:
+        ipaddress.ip_network(_proxy, strict=False)
+except ValueError as exc:
+    raise ImproperlyConfigured(f"DJANGO_TRUSTED_PROXIES: {exc}") from exc
 
 INSTALLED_APPS = [
     "daphne",
@@ -184,8 +193,15 @@ else:
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# Every path that sets a password runs these: sign-up, a password change, staff's reset in
+# the admin, the admin's add form, createsuperuser and changepassword.
 AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("phone_number", "name")},
+    },
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "accounts.validators.NotBlankPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -241,6 +257,11 @@ STORAGES = {
 
 # Uploads: each file at most this many bytes (413 beyond).
 MAX_UPLOAD_SIZE = int(os.environ.get("MAX_UPLOAD_SIZE", str(16 * 1024 * 1024)))
+# Per message (one request): at most this many files, and this many bytes of them (413 beyond).
+MAX_UPLOAD_FILES = int(os.environ.get("MAX_UPLOAD_FILES", "10"))
+MAX_UPLOAD_TOTAL_SIZE = int(os.environ.get("MAX_UPLOAD_TOTAL_SIZE", str(32 * 1024 * 1024)))
+# A request body beyond this is refused (413) before it is read (whatsapp/request_limits.py).
+MAX_REQUEST_BODY_SIZE = max(MAX_UPLOAD_TOTAL_SIZE, MAX_UPLOAD_SIZE) + 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_SIZE + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Message text limit, in characters.
@@ -254,6 +275,14 @@ GROUP_MAX_MEMBERS = int(os.environ.get("GROUP_MAX_MEMBERS", "1024"))
 MESSAGE_SEND_RATE = os.environ.get("MESSAGE_SEND_RATE", "30/10s")
 # Frames of any kind one socket may send: a token bucket of this size, refilled over the window.
 WS_FRAME_RATE = os.environ.get("WS_FRAME_RATE", "200/10s")
+# Sockets one user may hold open at once, over every server process (whatsapp/sockets.py): one
+# more is closed with 4429 as soon as it opens.
+WS_MAX_SOCKETS_PER_USER = int(os.environ.get("WS_MAX_SOCKETS_PER_USER", "20"))
+# Data exports (API and profile page together) one user may download per window: 429 beyond.
+EXPORT_RATE = os.environ.get("EXPORT_RATE", "5/h")
+# Phone numbers one user may look up per window (users/?phone_number=, and adding a contact by
+# number over REST or the contacts page): beyond it `rate_limited` / 429 with Retry-After.
+PHONE_LOOKUP_RATE = os.environ.get("PHONE_LOOKUP_RATE", "60/h")
 # Threads per server process running the sockets' database work (whatsapp/db.py): frames of
 # different sockets overlap their database round trips. Each keeps its own connection.
 DB_THREADS = int(os.environ.get("DJANGO_DB_THREADS", "8"))
@@ -274,8 +303,13 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "whatsapp.api.exception_handler",
+    # DRF's own get_ident believes any X-Forwarded-For when this is unset; the project's
+    # throttles use whatsapp.clientip instead, and any other keys on the peer address.
+    "NUM_PROXIES": 0,
     "DEFAULT_THROTTLE_RATES": {
         "login": os.environ.get("LOGIN_THROTTLE_RATE", "10/min"),
+        # Failed log-ins on one phone number, from whatever addresses.
+        "login_account": os.environ.get("LOGIN_ACCOUNT_THROTTLE_RATE", "20/hour"),
         "register": os.environ.get("REGISTER_THROTTLE_RATE", "10/min"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -312,6 +346,9 @@ SPECTACULAR_SETTINGS = {
 WEBRTC_ICE_SERVERS = os.environ.get("WEBRTC_ICE_SERVERS", "[]")
 # An unanswered call becomes "missed" after this many seconds of ringing.
 CALL_RING_TIMEOUT_SECONDS = int(os.environ.get("CALL_RING_TIMEOUT_SECONDS", "45"))
+# Calls one user may start per window (refused attempts included): beyond it `rate_limited` /
+# 429 with Retry-After. Written like MESSAGE_SEND_RATE (whatsapp/ratelimit.py).
+CALL_RATE = os.environ.get("CALL_RATE", "10/min")
 
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -330,5 +367,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
     # Django's own console handler would print every django.* line a second time beside root's.
-    "loggers": {"django": {"handlers": [], "level": "INFO"}},
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO"},
+        # pypdf warns about every repair it makes while chats.media checks an uploaded PDF.
+        "pypdf": {"level": "ERROR"},
+    },
 }

@@ -53,7 +53,7 @@
     } else {
       element = node("a", "bubble-file media-document");
       element.href = url;
-      element.download = name;
+      element.download = "";  // the server's Content-Disposition names it (by its stored type)
       const icon = document.createElementNS(SVG, "svg");
       icon.setAttribute("class", "media-document-icon");
       icon.setAttribute("viewBox", "0 0 24 24");
@@ -105,7 +105,7 @@
     lightbox.img.alt = caption || "Photo";
     lightbox.caption.textContent = caption;
     lightbox.download.href = link.href;
-    lightbox.download.setAttribute("download", caption);
+    lightbox.download.setAttribute("download", "");
     if (!lightbox.dialog.open) { lightbox.dialog.showModal(); }
   }
 

@@ -94,6 +94,9 @@
       track(frame);
       acknowledge(frame);
       dispatch(frame);
+      // Signed out elsewhere (a password change, a revoked token): leave instead of
+      // reconnecting with a session that no longer holds.
+      if (frame.type === "session.revoked") { window.location.assign("/login/"); }
     });
     ws.addEventListener("close", function () {
       dispatch({ type: "_disconnected" });

@@ -9,6 +9,7 @@ from chats import selectors as chat_selectors
 from chats.models import Message
 from groups.models import GroupMessage
 from tests.accounts.conftest import image_bytes, upload
+from tests.conftest import PASSWORD
 
 
 @pytest.fixture
@@ -173,3 +174,107 @@ def test_seed_demo_creates_mutual_contacts_and_is_idempotent(db, capsys):
     rows = chat_selectors.chats_for(alice)[:10]
     assert [(row.group or row.peer).name for row in rows] == ["Weekend plans", "Bob"]
     assert Message.objects.count() == 3 and GroupMessage.objects.count() == 1
+
+
+def change_form(user: User, **changes) -> dict:
+    """The Users admin change form as staff would submit it, with ``changes`` applied."""
+    data = {
+        "phone_number": user.phone_number,
+        "name": user.name,
+        "status": user.status,
+        "is_active": "on" if user.is_active else "",
+        "is_staff": "on" if user.is_staff else "",
+    }
+    data.update(changes)
+    return {key: value for key, value in data.items() if value != ""}
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_unticking_active_on_the_change_form_suspends_and_closes_sockets(alice, staff):
+    from channels.db import database_sync_to_async
+    from django.test import Client
+
+    from moderation.models import AuditLog
+    from tests.chats.conftest import connect, receive_until
+
+    socket = await connect(alice)
+    staff_client = Client()
+    await database_sync_to_async(staff_client.force_login)(staff)
+
+    response = await database_sync_to_async(staff_client.post)(
+        f"/admin/accounts/user/{alice.id}/change/", change_form(alice, is_active="", name="Al")
+    )
+
+    assert response.status_code == 302
+    await receive_until(socket, "account.suspended")
+    assert (await socket.receive_output(timeout=2))["code"] == 4403
+    alice = await User.objects.aget(id=alice.id)
+    assert not alice.is_active and alice.name == "Al"
+    assert await AuditLog.objects.filter(
+        action=AuditLog.Action.SUSPEND_USER, target_id=alice.id
+    ).aexists()
+
+
+def test_ticking_active_again_reinstates(staff_client, alice):
+    services.deactivate_user(User.objects.get(is_staff=True), user=alice)
+
+    response = staff_client.post(
+        f"/admin/accounts/user/{alice.id}/change/", change_form(alice, is_active="on")
+    )
+
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert alice.is_active
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_staff_password_reset_revokes_the_token_and_closes_sockets(alice, staff):
+    from channels.db import database_sync_to_async
+    from django.test import Client
+    from rest_framework.authtoken.models import Token
+
+    from tests.chats.conftest import connect, receive_until
+
+    socket = await connect(alice)
+    staff_client = Client()
+    await database_sync_to_async(staff_client.force_login)(staff)
+    new = "reset-by-staff-2026"
+
+    response = await database_sync_to_async(staff_client.post)(
+        f"/admin/accounts/user/{alice.id}/password/",
+        {"usable_password": "true", "password1": new, "password2": new},
+    )
+
+    assert response.status_code == 302
+    await receive_until(socket, "session.revoked")
+    assert (await socket.receive_output(timeout=2))["code"] == 4401
+    assert not await Token.objects.filter(user_id=alice.id).aexists()
+    alice = await User.objects.aget(id=alice.id)
+    assert alice.check_password(new)
+
+
+@pytest.mark.parametrize("password", ["+14155550150", "Added Person", "        "])
+def test_admin_forms_refuse_weak_passwords(staff_client, alice, password):
+    added = staff_client.post(
+        "/admin/accounts/user/add/",
+        {
+            "phone_number": "+14155550150",
+            "name": "Added Person",
+            "usable_password": "true",
+            "password1": password,
+            "password2": password,
+        },
+    )
+    reset = staff_client.post(
+        f"/admin/accounts/user/{alice.id}/password/",
+        {
+            "usable_password": "true",
+            "password1": alice.phone_number,
+            "password2": alice.phone_number,
+        },
+    )
+
+    assert added.status_code == 200 and not User.objects.filter(name="Added Person").exists()
+    assert reset.status_code == 200
+    alice.refresh_from_db()
+    assert alice.check_password(PASSWORD)

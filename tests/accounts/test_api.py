@@ -3,6 +3,9 @@ from rest_framework.test import APIClient
 
 from accounts import services
 from accounts.models import Block, Contact, User
+from calls import services as call_services
+from chats import services as chat_services
+from groups import services as group_services
 from tests.accounts.conftest import image_bytes, upload
 from tests.conftest import PASSWORD, token_client
 
@@ -298,12 +301,22 @@ def test_picture_needs_authentication(api_client, alice):
     assert api_client.get(f"/users/{alice.id}/picture/").status_code == 401
 
 
-def test_picture_of_a_user_without_one_is_404(bob_api, alice):
+def test_picture_of_a_user_without_one_is_404(bob_api, alice, bob):
+    services.add_contact(bob, contact_user=alice)
+
     assert bob_api.get(f"/users/{alice.id}/picture/").status_code == 404
+
+
+def test_picture_of_a_stranger_is_404(mallory_api, alice):
+    services.update_profile(alice, picture=upload(image_bytes()))
+
+    assert mallory_api.get(f"/users/{alice.id}/picture/").status_code == 404
+    assert mallory_api.get(f"/users/{alice.id}/picture/?thumb=1").status_code == 404
 
 
 def test_picture_is_served_to_a_browser_asking_for_images(alice, bob):
     services.update_profile(alice, picture=upload(image_bytes()))
+    services.add_contact(bob, contact_user=alice)
     client = APIClient()
     client.force_login(bob)
 
@@ -322,16 +335,78 @@ def test_media_are_not_served_publicly(client, alice):
 # --- users/{id}/ and users/?phone_number= -------------------------------------------------------
 
 
-def test_another_users_public_profile(alice_api, bob):
+def test_another_users_public_profile(alice_api, alice, bob):
+    services.add_contact(alice, contact_user=bob)
+
     response = alice_api.get(f"/api/v1/users/{bob.id}/")
 
     assert response.status_code == 200
     assert set(response.data) == PROFILE_FIELDS
+    assert response.data["phone_number"] == bob.phone_number
     assert response.data["status"] == bob.status
+
+
+def test_a_strangers_profile_is_404_like_an_id_nobody_has(mallory_api, alice):
+    stranger = mallory_api.get(f"/api/v1/users/{alice.id}/")
+    nobody = mallory_api.get("/api/v1/users/999999/")
+
+    assert stranger.status_code == nobody.status_code == 404
+    assert stranger.json() == nobody.json()
+    assert alice.phone_number not in stranger.content.decode()
+
+
+def test_walking_ids_finds_no_numbers(mallory_api, make_user):
+    users = [make_user() for _ in range(5)]
+
+    answers = [mallory_api.get(f"/api/v1/users/{user.id}/").status_code for user in users]
+
+    assert answers == [404] * 5
+
+
+def make_known(how: str, alice, bob) -> None:
+    """Make Bob known to Alice in one of the ways the rule allows."""
+    if how == "my contact":
+        services.add_contact(alice, contact_user=bob)
+    elif how == "has me as a contact":
+        services.add_contact(bob, contact_user=alice)
+    elif how == "wrote to me":
+        chat_services.send_message(bob, receiver=alice, content="hi")
+    elif how == "called me":
+        call_services.start_call(bob, receiver=alice, call_type="voice")
+    elif how == "shares a group":
+        carol = services.register_user(phone_number="+14155550103", name="Carol", password=PASSWORD)
+        services.add_contact(carol, contact_user=alice)
+        services.add_contact(carol, contact_user=bob)
+        group_services.create_group(carol, name="Hikers", members=[alice, bob])
+
+
+KNOWN_WAYS = ["my contact", "has me as a contact", "wrote to me", "called me", "shares a group"]
+
+
+@pytest.mark.parametrize("how", KNOWN_WAYS)
+def test_a_profile_and_picture_are_shown_to_who_knows_the_user(alice_api, alice, bob, how):
+    services.update_profile(bob, picture=upload(image_bytes()))
+    make_known(how, alice, bob)
+
+    profile = alice_api.get(f"/api/v1/users/{bob.id}/")
+    picture = alice_api.get(f"/users/{bob.id}/picture/")
+
+    assert profile.status_code == 200
+    assert profile.data["phone_number"] == bob.phone_number
+    assert picture.status_code == 200
+
+
+def test_writing_to_or_calling_a_stranger_does_not_show_their_profile(mallory_api, mallory, alice):
+    chat_services.send_message(mallory, receiver=alice, content="hi")
+    call_services.start_call(mallory, receiver=alice, call_type="voice")
+
+    assert mallory_api.get(f"/api/v1/users/{alice.id}/").status_code == 404
+    assert mallory_api.get(f"/users/{alice.id}/picture/").status_code == 404
 
 
 def test_status_is_hidden_from_someone_the_user_blocked(alice_api, alice, bob):
     services.update_profile(bob, picture=upload(image_bytes()))
+    services.add_contact(alice, contact_user=bob)
     services.block_user(bob, blocked=alice)
 
     response = alice_api.get(f"/api/v1/users/{bob.id}/")
@@ -346,7 +421,8 @@ def test_status_stays_visible_to_the_blocker(bob_api, alice, bob):
     assert bob_api.get(f"/api/v1/users/{alice.id}/").data["status"] == alice.status
 
 
-def test_unknown_or_deactivated_user_is_404(alice_api, bob):
+def test_unknown_or_deactivated_user_is_404(alice_api, alice, bob):
+    services.add_contact(alice, contact_user=bob)
     bob.is_active = False
     bob.save()
 
@@ -390,6 +466,36 @@ def test_lookup_without_a_number_is_400_not_a_directory(alice_api, bob):
     assert response.status_code == 400
 
 
+def test_lookups_by_number_are_throttled_per_user_with_retry_after(
+    alice_api, bob_api, bob, settings
+):
+    settings.PHONE_LOOKUP_RATE = "3/h"
+    for i in range(3):
+        response = alice_api.get("/api/v1/users/", {"phone_number": f"+1415555017{i}"})
+        assert response.status_code == 200
+
+    refused = alice_api.get("/api/v1/users/", {"phone_number": bob.phone_number})
+    someone_else = bob_api.get("/api/v1/users/", {"phone_number": bob.phone_number})
+
+    assert refused.status_code == 429
+    assert refused.json()["code"] == "rate_limited"
+    assert 1 <= int(refused["Retry-After"]) <= 3600
+    assert bob.phone_number not in refused.content.decode()
+    assert someone_else.status_code == 200
+
+
+def test_adding_contacts_by_number_shares_the_lookup_limit(alice_api, alice, bob, settings):
+    settings.PHONE_LOOKUP_RATE = "2/h"
+    alice_api.get("/api/v1/users/", {"phone_number": "+14155550177"})
+    alice_api.post("/api/v1/contacts/", {"phone_number": "+14155550178"})
+
+    refused = alice_api.post("/api/v1/contacts/", {"phone_number": bob.phone_number})
+
+    assert refused.status_code == 429
+    assert "Retry-After" in refused
+    assert not Contact.objects.filter(user=alice, contact_user=bob).exists()
+
+
 # --- contacts/ ----------------------------------------------------------------------------------
 
 
@@ -402,11 +508,25 @@ def test_add_contact_by_phone_number(alice_api, alice, bob):
     assert Contact.objects.filter(user=alice, contact_user=bob).exists()
 
 
-def test_add_contact_by_user_id(alice_api, bob):
+def test_add_contact_by_user_id(alice_api, alice, bob):
+    chat_services.send_message(bob, receiver=alice, content="hi, save my number")
+
     response = alice_api.post("/api/v1/contacts/", {"contact_user_id": bob.id})
 
     assert response.status_code == 201
     assert response.data["contact_user"]["phone_number"] == bob.phone_number
+
+
+def test_add_a_stranger_by_user_id_is_the_400_of_an_id_nobody_has(mallory_api, mallory, alice):
+    chat_services.send_message(mallory, receiver=alice, content="hi")
+
+    stranger = mallory_api.post("/api/v1/contacts/", {"contact_user_id": alice.id})
+    nobody = mallory_api.post("/api/v1/contacts/", {"contact_user_id": 999999})
+
+    assert stranger.status_code == nobody.status_code == 400
+    assert stranger.json() == nobody.json()
+    assert alice.phone_number not in stranger.content.decode()
+    assert not Contact.objects.filter(user=mallory).exists()
 
 
 @pytest.mark.parametrize(
@@ -428,7 +548,7 @@ def test_add_contact_bad_requests_are_400(alice_api, bob, body):
 
 
 def test_add_contact_twice_is_400(alice_api, bob):
-    alice_api.post("/api/v1/contacts/", {"contact_user_id": bob.id})
+    alice_api.post("/api/v1/contacts/", {"phone_number": bob.phone_number})
 
     response = alice_api.post("/api/v1/contacts/", {"contact_user_id": bob.id})
 
@@ -508,6 +628,8 @@ def test_contacts_need_authentication(api_client, db):
 
 
 def test_block_a_user(alice_api, alice, bob):
+    chat_services.send_message(bob, receiver=alice, content="spam")
+
     response = alice_api.post("/api/v1/blocks/", {"user_id": bob.id})
 
     assert response.status_code == 201
@@ -516,7 +638,8 @@ def test_block_a_user(alice_api, alice, bob):
     assert Block.objects.filter(blocker=alice, blocked=bob).exists()
 
 
-def test_blocking_twice_keeps_one_block(alice_api, bob):
+def test_blocking_twice_keeps_one_block(alice_api, alice, bob):
+    services.add_contact(alice, contact_user=bob)
     alice_api.post("/api/v1/blocks/", {"user_id": bob.id})
 
     response = alice_api.post("/api/v1/blocks/", {"user_id": bob.id})
@@ -529,6 +652,16 @@ def test_block_oneself_or_nobody_is_400(alice_api, alice):
     assert alice_api.post("/api/v1/blocks/", {"user_id": alice.id}).status_code == 400
     assert alice_api.post("/api/v1/blocks/", {"user_id": 999999}).status_code == 400
     assert alice_api.post("/api/v1/blocks/", {}).status_code == 400
+
+
+def test_blocking_a_stranger_by_id_is_the_400_of_an_id_nobody_has(mallory_api, mallory, alice):
+    stranger = mallory_api.post("/api/v1/blocks/", {"user_id": alice.id})
+    nobody = mallory_api.post("/api/v1/blocks/", {"user_id": 999999})
+
+    assert stranger.status_code == nobody.status_code == 400
+    assert stranger.json() == nobody.json()
+    assert alice.phone_number not in stranger.content.decode()
+    assert not Block.objects.exists()
 
 
 def test_blocks_list_shows_only_who_i_blocked(alice_api, alice, bob, carol):

@@ -380,6 +380,37 @@ def test_block_unknown_user_is_404(alice_client):
     assert alice_client.post("/users/999999/block/").status_code == 404
 
 
+def test_blocking_a_stranger_by_id_is_404_and_lists_no_number(client, mallory, alice):
+    client.force_login(mallory)
+
+    response = client.post(f"/users/{alice.id}/block/")
+
+    assert response.status_code == 404
+    assert not Block.objects.exists()
+    assert alice.phone_number not in text(client.get("/contacts/"))
+
+
+def test_unblocking_someone_not_blocked_is_404_and_names_nobody(client, mallory, alice):
+    client.force_login(mallory)
+
+    response = client.post(f"/users/{alice.id}/unblock/")
+
+    assert response.status_code == 404
+    assert "Alice" not in text(response)
+
+
+def test_adding_contacts_by_number_on_the_page_is_throttled(alice_client, alice, bob, settings):
+    settings.PHONE_LOOKUP_RATE = "1/h"
+    alice_client.post("/contacts/", {"phone_number": "+14155550177"})
+
+    response = alice_client.post("/contacts/", {"phone_number": bob.phone_number})
+
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) >= 1
+    assert "Too many attempts" in text(response)
+    assert not Contact.objects.exists()
+
+
 def test_contacts_page_query_count_does_not_grow(
     alice_client, alice, make_user, django_assert_num_queries
 ):

@@ -151,6 +151,7 @@ class LiveServer:
                 "LOGIN_THROTTLE_RATE": "1000/min",
                 "REGISTER_THROTTLE_RATE": "1000/min",
                 "MESSAGE_SEND_RATE": "100000/1",
+                "PHONE_LOOKUP_RATE": "100000/1",
             }
         )
         env.update(self.extra_env)

@@ -3,8 +3,10 @@
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
+from accounts import services as account_services
 from calls import services
 from calls.models import Call
 
@@ -20,8 +22,20 @@ def pushes(monkeypatch):
 
 
 @pytest.fixture
+def call_rate(settings):
+    """``call_rate("3/min")``: a low CALL_RATE, on counters no earlier test has touched."""
+
+    def set_rate(rate: str) -> None:
+        cache.clear()  # user ids come back in later tests; their counts must not
+        settings.CALL_RATE = rate
+
+    return set_rate
+
+
+@pytest.fixture
 def ringing_call(alice, bob) -> Call:
-    """Alice is calling Bob; it rings."""
+    """Alice is calling Bob, who has her as a contact; it rings."""
+    account_services.add_contact(bob, contact_user=alice)
     return services.start_call(alice, receiver=bob, call_type=Call.CallType.VOICE)
 
 

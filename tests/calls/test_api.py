@@ -37,12 +37,8 @@ def test_start_call_returns_the_ringing_call(alice_api, alice, bob):
     assert set(body) == CALL_FIELDS
     assert body["caller_id"] == alice.id
     assert body["receiver_id"] == bob.id
-    assert body["receiver"] == {
-        "user_id": bob.id,
-        "phone_number": bob.phone_number,
-        "name": "Bob",
-        "profile_picture": None,
-    }
+    # No number: calling an id must not tell the caller whose number it is (docs/accounts.md).
+    assert body["receiver"] == {"user_id": bob.id, "name": "Bob", "profile_picture": None}
     assert body["status"] == "ringing"
     assert body["call_type"] == "video"
     assert body["call_started_at"] is None
@@ -233,3 +229,28 @@ def test_browser_session_needs_the_csrf_token(alice, bob):
 
     assert refused.status_code == 403
     assert accepted.status_code == 201
+
+
+def test_calling_too_often_is_429_with_retry_after(alice_api, bob, call_rate):
+    call_rate("2/min")
+    for _ in range(2):
+        started = alice_api.post(LOG, {"receiver_id": bob.id, "call_type": "voice"})
+        alice_api.post(action(started.json()["call_id"], "end"))
+
+    response = alice_api.post(LOG, {"receiver_id": bob.id, "call_type": "voice"})
+
+    assert response.status_code == 429
+    assert response.json()["code"] == "rate_limited"
+    assert 1 <= int(response["Retry-After"]) <= 60
+    assert Call.objects.count() == 2
+
+
+def test_a_stranger_ringing_does_not_make_a_contacts_call_busy(alice, bob, mallory_api, bob_api):
+    account_services.add_contact(alice, contact_user=bob)
+
+    stranger = mallory_api.post(LOG, {"receiver_id": alice.id, "call_type": "voice"})
+    contact = bob_api.post(LOG, {"receiver_id": alice.id, "call_type": "video"})
+
+    assert stranger.status_code == 201
+    assert contact.status_code == 201
+    assert contact.json()["status"] == "ringing"

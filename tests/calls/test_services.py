@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts import services as account_services
 from calls import services
 from calls.models import Call
-from whatsapp.errors import Blocked, Conflict, DomainError, Forbidden, NotFound
+from whatsapp.errors import Blocked, Conflict, DomainError, Forbidden, NotFound, RateLimited
 
 VOICE = Call.CallType.VOICE
 VIDEO = Call.CallType.VIDEO
@@ -127,6 +127,108 @@ def test_call_ringing_past_the_timeout_does_not_make_busy(ringing_call, ring_for
     assert call.status == Call.Status.RINGING
     ringing_call.refresh_from_db()
     assert ringing_call.status == Call.Status.MISSED
+
+
+# ---- callers the receiver does not know ------------------------------------------------------
+
+
+def test_a_stranger_ringing_does_not_make_the_receiver_busy_for_contacts(
+    alice, bob, mallory, pushes, django_capture_on_commit_callbacks
+):
+    account_services.add_contact(alice, contact_user=bob)
+    stranger = services.start_call(mallory, receiver=alice, call_type=VOICE)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        contact = services.start_call(bob, receiver=alice, call_type=VOICE)
+
+    assert contact.status == Call.Status.RINGING
+    assert Call.objects.get(pk=stranger.pk).status == Call.Status.RINGING
+    assert [frame["call"]["call_id"] for _, frame in frames_of(pushes, "call.incoming")] == [
+        contact.id
+    ]
+
+
+def test_a_stranger_still_rings_the_receiver(
+    alice, mallory, pushes, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        call = services.start_call(mallory, receiver=alice, call_type=VOICE)
+
+    assert frames_of(pushes, "call.incoming") == [(f"user.{alice.id}", pushes[0][1])]
+    assert pushes[0][1]["call"]["call_id"] == call.id
+
+
+def test_being_rung_by_a_stranger_does_not_stop_calling_out(alice, bob, mallory):
+    services.start_call(mallory, receiver=alice, call_type=VOICE)
+
+    call = services.start_call(alice, receiver=bob, call_type=VOICE)
+
+    assert call.status == Call.Status.RINGING
+
+
+def test_a_contact_ringing_keeps_strangers_out(alice, bob, mallory):
+    account_services.add_contact(alice, contact_user=bob)
+    services.start_call(bob, receiver=alice, call_type=VOICE)
+
+    with pytest.raises(Conflict) as exc:
+        services.start_call(mallory, receiver=alice, call_type=VOICE)
+
+    assert exc.value.code == "busy"
+
+
+def test_an_answered_call_from_a_stranger_makes_the_receiver_busy(alice, bob, mallory):
+    account_services.add_contact(alice, contact_user=bob)
+    services.answer_call(alice, call=services.start_call(mallory, receiver=alice, call_type=VOICE))
+
+    with pytest.raises(Conflict) as exc:
+        services.start_call(bob, receiver=alice, call_type=VOICE)
+
+    assert exc.value.code == "busy"
+
+
+def test_a_stranger_ringing_is_still_busy_themselves(alice, mallory, carol):
+    services.start_call(mallory, receiver=alice, call_type=VOICE)
+
+    with pytest.raises(Conflict) as exc:
+        services.start_call(mallory, receiver=carol, call_type=VOICE)
+
+    assert exc.value.code == "busy"
+
+
+# ---- rate ------------------------------------------------------------------------------------
+
+
+def test_calls_beyond_the_rate_are_refused_with_a_wait(alice, bob, call_rate, pushes):
+    call_rate("3/min")
+    for _ in range(3):
+        services.end_call(alice, call=services.start_call(alice, receiver=bob, call_type=VOICE))
+
+    with pytest.raises(RateLimited) as exc:
+        services.start_call(alice, receiver=bob, call_type=VOICE)
+
+    assert exc.value.code == "rate_limited"
+    assert 1 <= exc.value.retry_after <= 60
+    assert Call.objects.count() == 3
+
+
+def test_refused_attempts_count_against_the_rate(alice, bob, carol, call_rate):
+    call_rate("2/min")
+    services.start_call(bob, receiver=carol, call_type=VOICE)
+    for _ in range(2):
+        with pytest.raises(Conflict):
+            services.start_call(alice, receiver=bob, call_type=VOICE)
+
+    with pytest.raises(RateLimited):
+        services.start_call(alice, receiver=bob, call_type=VOICE)
+
+
+def test_the_call_rate_is_per_caller(alice, bob, carol, call_rate):
+    call_rate("1/min")
+    services.end_call(alice, call=services.start_call(alice, receiver=bob, call_type=VOICE))
+
+    call = services.start_call(carol, receiver=bob, call_type=VOICE)
+
+    assert call.status == Call.Status.RINGING
 
 
 # ---- answer ----------------------------------------------------------------------------------

@@ -155,3 +155,21 @@ def test_malformed_ice_server_setting_falls_back_to_none(alice_browser, settings
     html = alice_browser.get("/calls/").content.decode()
 
     assert '"ice_servers": []' in html
+
+
+def test_calls_started_from_the_page_share_the_rate(alice_browser, bob, call_rate):
+    # calls.js starts a call with the page's session: the same POST, the same counter.
+    call_rate("1/min")
+    first = alice_browser.post(
+        "/api/v1/calls/", {"receiver_id": bob.id, "call_type": "voice"}, "application/json"
+    )
+    services.end_call(bob, call=Call.objects.get(pk=first.json()["call_id"]))
+
+    second = alice_browser.post(
+        "/api/v1/calls/", {"receiver_id": bob.id, "call_type": "voice"}, "application/json"
+    )
+
+    assert first.status_code == 201
+    assert second.status_code == 429
+    assert int(second["Retry-After"]) >= 1
+    assert "Too many calls" in second.json()["detail"]

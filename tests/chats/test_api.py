@@ -278,6 +278,21 @@ def test_the_inbox_is_paginated(alice_api, alice, make_user):
     assert second["next"] is None
 
 
+def test_the_inbox_shows_no_number_of_a_stranger_i_wrote_to_until_they_answer(
+    mallory_api, mallory, alice
+):
+    services.send_message(mallory, receiver=alice, content="hi, who is this?")
+
+    [before] = mallory_api.get(CHATS).json()["results"]
+    services.send_message(alice, receiver=mallory, content="Alice. And you?")
+    [after] = mallory_api.get(CHATS).json()["results"]
+
+    assert before["peer"]["name"] == "Alice"
+    assert before["peer"]["phone_number"] is None
+    assert before["peer"]["status"] is None
+    assert after["peer"]["phone_number"] == alice.phone_number
+
+
 # The inbox over REST: the token and user, and the three of the selector (its 1:1 rows' query
 # also tells who blocked me, which hides their status).
 INBOX_API_QUERIES = 4

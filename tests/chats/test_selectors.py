@@ -6,6 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from accounts import services as account_services
 from chats import selectors, services
 from chats.models import Multimedia
 from groups.models import Group, GroupMember, GroupMessage, GroupMessageReceipt
@@ -156,6 +157,21 @@ def test_the_inbox_query_count_stays_flat(alice, make_user, size, django_assert_
     assert len(rows) == size
 
 
+def test_the_inbox_marks_the_peers_i_do_not_know_in_one_more_query(
+    alice, bob, carol, mallory, django_assert_num_queries
+):
+    services.send_message(bob, receiver=alice, content="hi")  # known: he wrote to me
+    services.send_message(alice, receiver=carol, content="hi")
+    account_services.add_contact(carol, contact_user=alice)  # known: she has me as a contact
+    services.send_message(alice, receiver=mallory, content="hi")  # a stranger's id
+
+    with django_assert_num_queries(3):  # the order, the peers, which of two unsure ones I know
+        rows = list(selectors.chats_for(alice))
+    strangers = {row.peer.name: getattr(row.peer, "is_stranger", False) for row in rows}
+
+    assert strangers == {"Bob": False, "Carol": False, "Mallory": True}
+
+
 def test_inbox_rows_carry_the_media_of_their_last_messages_only(
     alice, bob, carol, django_assert_num_queries
 ):
@@ -169,7 +185,8 @@ def test_inbox_rows_carry_the_media_of_their_last_messages_only(
     )
     services.send_message(alice, receiver=carol, content="no files")
 
-    with django_assert_num_queries(INBOX_QUERIES):
+    # Carol never wrote to Alice 1:1: one more query finds that Alice knows her (their group).
+    with django_assert_num_queries(INBOX_QUERIES + 1):
         media = {
             row.key: [item.file.name for item in row.last_message.media.all()]
             for row in selectors.chats_for(alice)

@@ -71,14 +71,16 @@ def test_a_message_with_a_photo_and_a_forwarded_file_renders_as_the_serializer_d
     assert all(m["forwarded_from_multimedia_id"] for m in rendered)
 
 
-def test_inbox_rows_render_as_the_serializer_does(alice, bob, carol, rf):
+def test_inbox_rows_render_as_the_serializer_does(alice, bob, carol, mallory, rf):
     services.send_message(bob, receiver=alice, content="hi")
     services.send_message(alice, receiver=carol, content="hello")
+    services.send_message(alice, receiver=mallory, content="hello?")  # a stranger: name only
     account_services.block_user(carol, blocked=alice)  # carol's status is hidden from alice
-    User.objects.filter(id=bob.id).update(
-        profile_picture="profile_pictures/bob-1.jpg",
-        profile_thumbnail="profile_pictures/thumbs/bob-1.jpg",
-    )
+    for user in (bob, mallory):
+        User.objects.filter(id=user.id).update(
+            profile_picture=f"profile_pictures/{user.id}-1.jpg",
+            profile_thumbnail=f"profile_pictures/thumbs/{user.id}-1.jpg",
+        )
     group_with(alice, bob, name="Team", messages=[(bob, "standup?")])
     group_with(alice, carol, name="Quiet")  # no message yet
     request = rf.get("/api/v1/chats/")
@@ -88,5 +90,7 @@ def test_inbox_rows_render_as_the_serializer_does(alice, bob, carol, rf):
     fast = json.loads(json.dumps([chat_row_json(row, request) for row in rows]))
     drf = ChatRowSerializer(rows, many=True, context={"request": request}).data
 
-    assert len(fast) == 4
+    assert len(fast) == 5
     assert fast == json.loads(json.dumps(drf))
+    [stranger] = [row["peer"] for row in fast if row["peer"] and row["peer"]["name"] == "Mallory"]
+    assert [stranger[f] for f in ("phone_number", "profile_picture", "status")] == [None] * 3

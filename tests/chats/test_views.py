@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts import services as account_services
 from chats import selectors, services
 from chats.models import Message
+from tests.accounts.conftest import image_bytes, upload
 from tests.chats.test_selectors import group_with
 
 pytestmark = pytest.mark.django_db
@@ -233,3 +234,16 @@ def test_the_forward_page_of_someone_elses_message_is_404(client, alice, bob, ma
     client.force_login(mallory)
 
     assert client.get(reverse("chats:forward", args=[message.id])).status_code == 404
+
+
+def test_a_chat_i_started_with_a_stranger_shows_no_picture_of_theirs(alice_browser, alice, bob):
+    account_services.update_profile(bob, picture=upload(image_bytes()))
+    services.send_message(alice, receiver=bob, content="hello, stranger")
+    picture = f"/users/{bob.id}/picture/"
+
+    before = html(alice_browser.get(conversation_url(bob)))
+    services.send_message(bob, receiver=alice, content="hi, Bob here")
+    after = html(alice_browser.get(conversation_url(bob)))
+
+    assert picture not in before and bob.phone_number not in before
+    assert picture in after

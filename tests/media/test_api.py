@@ -1,9 +1,11 @@
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
 from chats import media
-from chats.models import Message
+from chats.models import Message, Multimedia
 from groups.models import GroupMember
 from tests.conftest import token_client
 from tests.media.conftest import mp4_bytes, pdf_bytes, png_upload, upload
@@ -52,7 +54,8 @@ def test_image_download_is_inline_with_its_type_and_nosniff(bob_api, photo):
     assert response.status_code == 200
     assert response["Content-Type"] == "image/jpeg"
     assert response["Content-Disposition"].startswith("inline")
-    assert 'filename="beach.png"' in response["Content-Disposition"]
+    # Stored re-encoded as JPEG, so saved as a .jpg.
+    assert 'filename="beach.jpg"' in response["Content-Disposition"]
     assert response["X-Content-Type-Options"] == "nosniff"
     assert body(response)[:3] == b"\xff\xd8\xff"
 
@@ -74,6 +77,39 @@ def test_text_documents_are_attachments_never_rendered(alice_api, message):
 
     assert response["Content-Type"] == "text/plain; charset=utf-8"
     assert response["Content-Disposition"].startswith("attachment")
+    assert response["Content-Security-Policy"] == "sandbox"
+
+
+def stored_before(message, *, name: str, file_type: str, data: bytes) -> Multimedia:
+    """A row stored before uploads were checked as they are now (or by staff, or a migration)."""
+    path = default_storage.save("media/legacy.bin", ContentFile(data))
+    return Multimedia.objects.create(
+        message=message, file=path, file_type=file_type, original_name=name, size=len(data)
+    )
+
+
+TEXT = "text/plain; charset=utf-8"
+
+
+@pytest.mark.parametrize(
+    ("name", "file_type", "content_type", "filename"),
+    [
+        ("invoice.html", "text/plain", TEXT, "invoice.txt"),
+        ("x.js", "text/plain", TEXT, "x.txt"),
+        ("invoice.pdf.bat", "text/plain", TEXT, "invoice.pdf.txt"),
+        ("clip.mp4", "audio/amr", "application/octet-stream", "clip.bin"),  # no longer accepted
+    ],
+)
+def test_a_download_is_named_with_an_extension_of_its_stored_type(
+    bob_api, message, name, file_type, content_type, filename
+):
+    item = stored_before(message, name=name, file_type=file_type, data=b"Invoice\n<html>\n")
+
+    response = bob_api.get(f"/api/v1/media/{item.id}/download/")
+
+    assert response["Content-Type"] == content_type
+    assert response["Content-Disposition"] == f'attachment; filename="{filename}"'
+    assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Content-Security-Policy"] == "sandbox"
 
 

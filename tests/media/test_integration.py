@@ -149,4 +149,6 @@ def test_server_side_rendering_of_each_kind(client, alice, bob):
 
     assert '<video class="bubble-media media-video"' in page
     assert '<audio class="media-audio"' in page
-    assert 'download="doc.pdf"' in page
+    # The server's Content-Disposition names the download (by its stored type), not the page.
+    assert 'class="bubble-file media-document"' in page and " download>" in page
+    assert '<span class="media-document-name">doc.pdf</span>' in page

@@ -1,4 +1,5 @@
 import io
+import random
 
 import pytest
 from django.core.files.storage import default_storage
@@ -9,18 +10,29 @@ from chats import media
 from chats.models import Message, Multimedia
 from tests.conftest import stored_files
 from tests.media.conftest import (
-    docx_bytes,
     image_bytes,
     jpeg_with_orientation,
     mp4_bytes,
+    odf_bytes,
     ogg_opus_bytes,
+    ole_bytes,
+    ooxml_bytes,
+    package_bytes,
     pdf_bytes,
     png_upload,
+    recording_bytes,
     upload,
+    wav_bytes,
 )
 from whatsapp.errors import PayloadTooLarge
 
 pytestmark = pytest.mark.django_db
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+ODS = "application/vnd.oasis.opendocument.spreadsheet"
+DOCM_MAIN = "application/vnd.ms-word.document.macroEnabled.main+xml"
 
 
 def attach(files, **owner):
@@ -111,26 +123,144 @@ def test_decompression_bomb_is_refused_without_decoding_it(message):
     ("name", "data", "file_type"),
     [
         ("report.pdf", pdf_bytes(), "application/pdf"),
-        (
-            "letter.docx",
-            docx_bytes(),
-            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        ),
+        ("letter.docx", ooxml_bytes("docx"), DOCX),
+        ("sums.xlsx", ooxml_bytes("xlsx"), XLSX),
+        ("slides.pptx", ooxml_bytes("pptx"), PPTX),
+        ("letter.odt", odf_bytes(), "application/vnd.oasis.opendocument.text"),
+        ("sums.ods", odf_bytes(ODS), ODS),
+        ("old.doc", ole_bytes("WordDocument"), "application/msword"),
+        ("old.xls", ole_bytes("Workbook"), "application/vnd.ms-excel"),
+        ("old.ppt", ole_bytes("PowerPoint Document"), "application/vnd.ms-powerpoint"),
         ("notes.txt", "Grüße\nline two\n".encode(), "text/plain"),
         ("clip.mp4", mp4_bytes(b"vide"), "video/mp4"),
+        ("clip.mov", recording_bytes("mov", "libx264", "aac"), "video/quicktime"),
+        ("clip.3gp", recording_bytes("3gp", "libx264", "aac"), "video/3gpp"),
+        ("clip.webm", recording_bytes("webm", "libvpx", "libopus"), "video/webm"),
         ("voice.m4a", mp4_bytes(b"soun"), "audio/mp4"),
         ("voice.ogg", ogg_opus_bytes(), "audio/ogg"),
-        ("song.mp3", b"ID3\x03\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x00" * 64, "audio/mpeg"),
-        # The name lies; the bytes decide.
-        ("song.mp3", pdf_bytes(), "application/pdf"),
+        ("voice.webm", recording_bytes("webm", None, "libopus"), "audio/webm"),
+        ("song.mp3", recording_bytes("mp3", None, "libmp3lame"), "audio/mpeg"),
+        ("song.flac", recording_bytes("flac", None, "flac"), "audio/flac"),
+        ("song.aac", recording_bytes("adts", None, "aac"), "audio/aac"),
+        ("memo.wav", wav_bytes(), "audio/wav"),
     ],
 )
-def test_type_is_sniffed_from_content(message, name, data, file_type):
+def test_type_is_proved_by_parsing_the_content(message, name, data, file_type):
     [item] = attach([upload(name, data)], message=message)
 
     assert item.file_type == file_type
     assert item.size == len(data)
     assert item.thumbnail.name in (None, "")
+
+
+def test_a_video_keeps_its_dimensions(message):
+    [item] = attach([upload("clip.mp4", mp4_bytes())], message=message)
+
+    assert (item.width, item.height) == (32, 24)
+
+
+def _junk(size: int = 4096) -> bytes:
+    return random.Random(size).randbytes(size)
+
+
+# What a red-team pass got stored as audio, video or a document: a real magic number followed by
+# anything, or a package that only names a type.
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("clip.mp4", b"\x00\x00\x00\x18ftypisom" + _junk()),
+        ("clip.mp4", b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + _junk()),
+        ("clip.mp4", mp4_bytes()[:600]),  # cut before the index of its samples
+        ("voice.m4a", b"\x00\x00\x00\x20ftypM4A " + _junk()),
+        ("voice.ogg", b"OggS" + _junk()),
+        ("voice.ogg", b"OggS\x00\x02" + b"\x00" * 20 + b"\x01\x13OpusHead\x01\x01" + b"\x00" * 64),
+        ("voice.amr", b"#!AMR\n" + _junk()),
+        ("clip.webm", b"\x1a\x45\xdf\xa3\x9fB\x86\x81\x01B\xf7\x81\x01B\x82\x84webm" + _junk()),
+        ("clip.mkv", recording_bytes("matroska", "libx264", "aac")),
+        ("song.mp3", b"ID3\x03\x00\x00\x00\x00\x00\x00" + _junk()),
+        ("song.mp3", b"ID3\x03\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x00" * 64),
+        ("memo.wav", b"RIFF\x00\x10\x00\x00WAVE" + _junk()),
+        ("song.flac", b"fLaC" + _junk()),
+        ("report.pdf", b"%PDF-1.4\n" + _junk()),
+        ("clip.mp4", package_bytes({"mimetype": "video/mp4", "clip": _junk()})),
+        ("book.epub", package_bytes({"mimetype": "application/epub+zip"})),
+        ("letter.odt", package_bytes({"mimetype": "application/vnd.oasis.opendocument.text"})),
+        ("letter.docx", package_bytes({"[Content_Types].xml": "<Types/>", "word/x.xml": "<w/>"})),
+        ("letter.docm", ooxml_bytes("docx", content_type=DOCM_MAIN)),
+        ("old.doc", ole_bytes("WordDocument", macros=True)),
+        ("old.doc", ole_bytes("Contents")),
+        ("old.doc", ole_bytes()[:700]),
+    ],
+)
+def test_junk_behind_a_valid_magic_number_is_refused(message, name, data):
+    with pytest.raises(media.UnsupportedFile) as excinfo:
+        attach([upload(name, data)], message=message)
+
+    assert excinfo.value.status_code == 400
+    assert Multimedia.objects.count() == 0
+    assert stored_files() == []
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("x.js", b"alert(document.cookie)\n"),
+        ("x.js. ", b"alert(document.cookie)\n"),  # Windows would save it as x.js
+        ("invoice.pdf.bat", b"@echo off\r\ndel /q %USERPROFILE%\\Documents\r\n"),
+        ("invoice.html", b"Invoice 42\n<html><script>alert(1)</script></html>\n"),
+        ("page.htm", b"hello <b>there</b>\n"),
+        ("data.csv", b'=HYPERLINK("http://example.com")\n'),
+        ("song.mp3", pdf_bytes()),
+        ("invoice.pdf", ooxml_bytes("xlsx")),
+        ("clip.mp4", pdf_bytes()),
+        ("notes.txt", mp4_bytes()),
+    ],
+)
+def test_a_name_that_says_another_type_than_the_content_is_refused(message, name, data):
+    with pytest.raises(media.UnsupportedFile, match="name ends in"):
+        attach([upload(name, data)], message=message)
+
+    assert stored_files() == []
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "file_type"),
+    [
+        ("notes", b"no extension at all\n", "text/plain"),
+        ("minutes v1.2", b"a version, not an extension\n", "text/plain"),
+        ("README.md", b"# Title\n", "text/plain"),
+        ("clip.mov", mp4_bytes(), "video/mp4"),
+        ("voice.ogg", recording_bytes("webm", None, "libopus"), "audio/webm"),
+        ("letter.doc", ooxml_bytes("docx"), DOCX),
+        ("IMG_0001.HEIC", image_bytes("JPEG", (10, 10)), "image/jpeg"),
+    ],
+)
+def test_a_name_of_the_same_sort_as_the_content_is_accepted(message, name, data, file_type):
+    [item] = attach([upload(name, data)], message=message)
+
+    assert item.file_type == file_type
+    assert item.original_name == name
+
+
+@pytest.mark.parametrize(
+    ("name", "file_type", "served"),
+    [
+        ("invoice.html", "text/plain", "invoice.txt"),
+        ("x.js", "text/plain", "x.txt"),
+        ("invoice.pdf.bat", "text/plain", "invoice.pdf.txt"),
+        ("notes.md", "text/plain", "notes.md"),
+        ("notes", "text/plain", "notes.txt"),
+        ("minutes v1.2", "application/pdf", "minutes v1.2.pdf"),
+        ("holiday.png", "image/jpeg", "holiday.jpg"),
+        ("cam.JPEG", "image/jpeg", "cam.JPEG"),
+        ("voice.amr", "audio/amr", "voice.bin"),
+        ("", "application/pdf", "file.pdf"),
+        (".bashrc", "text/plain", "file.txt"),
+        ("x.js.", "text/plain", "x.txt"),
+    ],
+)
+def test_a_download_name_ends_in_an_extension_of_the_stored_type(name, file_type, served):
+    assert media.download_name(name, file_type) == served
 
 
 @pytest.mark.parametrize(
@@ -218,6 +348,31 @@ def test_attach_needs_exactly_one_owner(message, group_message):
 def test_too_many_files_are_refused(message):
     with pytest.raises(media.DomainError):
         attach([upload(f"{i}.pdf", pdf_bytes()) for i in range(11)], message=message)
+
+
+def test_more_files_than_the_setting_allows_are_a_413(message, settings):
+    settings.MAX_UPLOAD_FILES = 2
+
+    with pytest.raises(PayloadTooLarge) as excinfo:
+        attach([upload(f"{i}.txt", b"notes\n") for i in range(3)], message=message)
+
+    assert excinfo.value.status_code == 413
+    assert excinfo.value.code == "too_many_files"
+    assert stored_files() == []
+
+
+def test_files_too_large_together_are_a_413_before_any_is_read(message, settings, monkeypatch):
+    settings.MAX_UPLOAD_TOTAL_SIZE = 10_000
+    read = []
+    monkeypatch.setattr(media, "_read", lambda *args: read.append(args))
+    files = [upload("a.txt", b"a" * 6_000), upload("b.txt", b"b" * 6_000)]
+
+    with pytest.raises(PayloadTooLarge, match="too large together") as excinfo:
+        attach(files, message=message)
+
+    assert excinfo.value.status_code == 413
+    assert read == []
+    assert stored_files() == []
 
 
 def test_group_messages_and_announcements_take_media(group_message, announcement):

@@ -25,6 +25,13 @@ def befriend(a, b):
     add_contact(b, a)
 
 
+def known_to(user, other):
+    """``other``, as a contact of ``user``: one reports only users one knows, as one sees only
+    their profiles (accounts.selectors.known_to)."""
+    add_contact(user, other)
+    return other
+
+
 def png_upload(name="photo.png", size=(64, 48), colour=(200, 30, 30)):
     buffer = io.BytesIO()
     Image.new("RGB", size, colour).save(buffer, "PNG")

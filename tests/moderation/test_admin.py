@@ -10,6 +10,7 @@ from chats.models import Message
 from groups.models import GroupMember
 from moderation import services
 from moderation.models import AuditLog, GroupBan, Report
+from tests.moderation.conftest import known_to
 
 QUEUE = "/admin/moderation/report/"
 
@@ -34,7 +35,7 @@ def ids_listed(response) -> list[int]:
 def test_the_queue_lists_open_reports_first_then_oldest_first(
     moderator_client, alice, bob, carol, make_user, friends
 ):
-    people = [make_user() for _ in range(3)]
+    people = [known_to(alice, make_user()) for _ in range(3)]
     newer_open = make_report(alice, "user", people[0].id, age_minutes=5)
     old_closed = make_report(alice, "user", people[1].id, age_minutes=90, status="dismissed")
     older_open = make_report(alice, "user", people[2].id, age_minutes=30)
@@ -99,7 +100,7 @@ def test_a_removed_message_still_shows_its_snapshot(moderator_client, moderator,
 def test_dismissing_from_the_list_asks_for_confirmation_then_acts(
     moderator_client, moderator, alice, bob
 ):
-    report = make_report(alice, "user", bob.id)
+    report = make_report(alice, "user", known_to(alice, bob).id)
     chosen = {"action": "dismiss_reports", "_selected_action": [report.id]}
 
     confirm = moderator_client.post(QUEUE, {**chosen, "index": 0})
@@ -260,7 +261,7 @@ def test_a_moderator_cannot_edit_messages_or_reach_unrelated_tables(moderator_cl
 
 
 def test_nobody_adds_or_deletes_reports_in_the_admin(superuser_client, alice, bob):
-    report = make_report(alice, "user", bob.id)
+    report = make_report(alice, "user", known_to(alice, bob).id)
 
     assert superuser_client.get(QUEUE + "add/").status_code == 403
     assert superuser_client.post(f"{QUEUE}{report.id}/delete/", {"post": "yes"}).status_code == 403
@@ -272,7 +273,7 @@ def test_nobody_adds_or_deletes_reports_in_the_admin(superuser_client, alice, bo
 
 @pytest.fixture
 def audit_entry(moderator, alice, bob):
-    report = make_report(alice, "user", bob.id)
+    report = make_report(alice, "user", known_to(alice, bob).id)
     services.dismiss_report(moderator, report=report, reason="no violation")
     return AuditLog.objects.get()
 
@@ -320,7 +321,7 @@ def test_the_queue_costs_the_same_queries_for_few_or_many_reports(
 
     def add(count):
         for _ in range(count):
-            make_report(alice, "user", make_user().id)
+            make_report(alice, "user", known_to(alice, make_user()).id)
 
     add(2)
     with django_assert_max_num_queries(20) as few:

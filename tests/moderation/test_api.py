@@ -6,6 +6,7 @@ from rest_framework.test import APIClient
 from moderation import services
 from moderation.models import Report
 from tests.conftest import PASSWORD, token_client
+from tests.moderation.conftest import known_to
 
 URL = "/api/v1/reports/"
 
@@ -85,7 +86,7 @@ def test_reporting_twice_is_409(alice_api, message):
 
 def test_flooding_reports_is_429_with_retry_after(alice_api, alice, make_user, settings):
     settings.REPORTS_PER_HOUR = 3
-    others = [make_user() for _ in range(4)]
+    others = [known_to(alice, make_user()) for _ in range(4)]
     for other in others[:3]:
         assert (
             alice_api.post(URL, {"kind": "user", "target_id": other.id, "reason": "spam"})
@@ -101,7 +102,7 @@ def test_flooding_reports_is_429_with_retry_after(alice_api, alice, make_user, s
 
 def test_i_list_only_my_own_reports(alice_api, alice, bob, carol, friends, message):
     services.create_report(alice, kind="message", target_id=message.id, reason="spam")
-    services.create_report(carol, kind="user", target_id=bob.id, reason="abuse")
+    services.create_report(carol, kind="user", target_id=known_to(carol, bob).id, reason="abuse")
 
     response = alice_api.get(URL)
 
@@ -172,7 +173,8 @@ def test_listing_my_reports_costs_the_same_queries_for_few_or_many(
 
     def add(count):
         for _ in range(count):
-            services.create_report(alice, kind="user", target_id=make_user().id, reason="spam")
+            target = known_to(alice, make_user())
+            services.create_report(alice, kind="user", target_id=target.id, reason="spam")
 
     add(2)
     with django_assert_num_queries(3) as few:

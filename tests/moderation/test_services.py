@@ -20,6 +20,7 @@ from moderation.models import AuditLog, GroupBan, Report, ReportSnapshot
 from stories import selectors as story_selectors
 from stories import services as story_services
 from stories.models import Story
+from tests.moderation.conftest import known_to
 from whatsapp.errors import Conflict, DomainError, Forbidden, NotFound, RateLimited
 
 
@@ -333,7 +334,7 @@ def test_content_is_removed_once(alice, message, superuser):
 
 
 def test_a_user_report_has_no_content_to_remove(alice, bob, superuser):
-    made = report(alice, "user", bob.id)
+    made = report(alice, "user", known_to(alice, bob).id)
 
     with pytest.raises(DomainError) as info:
         services.remove_content(superuser, report=made, reason="x")
@@ -378,7 +379,7 @@ def test_suspending_locks_the_user_out_and_closes_their_sockets(
     alice, bob, moderator, pushes, django_capture_on_commit_callbacks
 ):
     Token.objects.create(user=bob)
-    made = report(alice, "user", bob.id)
+    made = report(alice, "user", known_to(alice, bob).id)
 
     with django_capture_on_commit_callbacks(execute=True):
         services.suspend_user(moderator, user=bob, reason="Harassment", report=made)
@@ -482,7 +483,7 @@ def test_banning_twice_is_a_conflict(bob, group, moderator):
 
 
 def test_dismissing_closes_the_report_and_is_audited(alice, bob, moderator):
-    made = report(alice, "user", bob.id)
+    made = report(alice, "user", known_to(alice, bob).id)
 
     services.dismiss_report(moderator, report=made, reason="Not a violation")
 

@@ -9,6 +9,7 @@ from accounts.selectors import has_blocked
 from moderation import services
 from moderation.models import Report
 from tests.conftest import PASSWORD
+from tests.moderation.conftest import known_to
 
 
 def browser_for(user) -> Client:
@@ -83,7 +84,7 @@ def test_a_reason_is_required(alice_browser, message):
 
 def test_the_page_is_rate_limited_like_the_api(alice_browser, alice, make_user, settings):
     settings.REPORTS_PER_HOUR = 1
-    first, second = make_user(), make_user()
+    first, second = known_to(alice, make_user()), known_to(alice, make_user())
     alice_browser.post("/report/", {"kind": "user", "id": first.id, "reason": "spam"})
 
     response = alice_browser.post("/report/", {"kind": "user", "id": second.id, "reason": "spam"})

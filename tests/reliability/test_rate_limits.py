@@ -191,3 +191,39 @@ async def test_a_socket_that_ignores_rate_limited_errors_is_closed(
     assert outputs[-1] == {"type": "websocket.close", "code": 4008}
     texts = [o for o in outputs if o["type"] == "websocket.send"]
     assert len(texts) == 1 + 5  # one answered frame, then five rate_limited errors
+
+
+# --- data exports --------------------------------------------------------------------------
+
+
+def test_exports_over_the_rate_get_a_429_with_retry_after(settings, private_cache, alice):
+    settings.EXPORT_RATE = "2/h"
+    api = token_client(alice)
+
+    answers = [api.get("/api/v1/users/me/export/") for _ in range(3)]
+
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    refused = answers[-1]
+    assert 1 <= int(refused["Retry-After"]) <= 3600
+    assert refused.json()["code"] == "rate_limited"
+    assert "Too many data exports" in refused.json()["detail"]
+
+
+def test_the_profile_pages_export_shares_the_rate_and_says_why_it_refused(
+    settings, private_cache, alice, bob
+):
+    settings.EXPORT_RATE = "2/h"
+    page = Client()
+    page.force_login(alice)
+
+    first = token_client(alice).get("/api/v1/users/me/export/")
+    second = page.get("/profile/export/")
+    refused = page.get("/profile/export/")
+    bobs = token_client(bob).get("/api/v1/users/me/export/")
+
+    assert (first.status_code, second.status_code, refused.status_code) == (200, 200, 429)
+    assert refused["Content-Type"].startswith("text/html")
+    assert int(refused["Retry-After"]) >= 1
+    assert b"Too many data exports" in refused.content
+    assert b"Export my data" in refused.content  # the profile page, with the message on top
+    assert bobs.status_code == 200  # per user

@@ -40,6 +40,19 @@ def blocked_friend(alice, make_user):
 
 
 @pytest.fixture
+def suspend(make_user):
+    """``suspend(user)``: staff suspends the account, as moderation does."""
+    staff = make_user("Staff", "+14155559001")
+    staff.is_staff = True
+    staff.save(update_fields=["is_staff"])
+
+    def deactivate(user):
+        return account_services.deactivate_user(staff, user=user)
+
+    return deactivate
+
+
+@pytest.fixture
 def photo_upload():
     buffer = io.BytesIO()
     Image.new("RGB", (1080, 1920), "green").save(buffer, "JPEG")

@@ -202,3 +202,18 @@ def test_story_list_query_count_is_flat(alice, make_user, count, django_assert_n
         response = client.get("/api/v1/stories/")
 
     assert len(response.json()["results"]) == count
+
+
+def test_suspended_authors_story_is_gone_from_every_endpoint(friends, photo_upload, suspend):
+    alice, bob = friends
+    story = services.post_story(alice, file=photo_upload)
+    suspend(alice)
+    client = token_client(bob)
+
+    assert client.get("/api/v1/stories/").json()["results"] == []
+    assert client.get(f"/api/v1/stories/?user_id={alice.id}").json()["results"] == []
+    assert client.get(f"/api/v1/stories/{story.id}/").status_code == 404
+    assert client.get(f"/api/v1/stories/{story.id}/file/").status_code == 404
+    assert client.get(f"/api/v1/stories/{story.id}/thumbnail/").status_code == 404
+    assert client.post(f"/api/v1/stories/{story.id}/view/").status_code == 404
+    assert not StoryView.objects.exists()

@@ -99,3 +99,18 @@ def test_status_feed_query_count_does_not_grow(
     with django_assert_num_queries(2):
         feed = selectors.status_feed(alice)
         assert sum(len(g.stories) for g in feed.recent) == 3 * per_author
+
+
+def test_suspended_authors_stories_are_hidden_until_reinstated(friends, text_story, suspend):
+    alice, bob = friends
+    suspend(alice)
+
+    assert visible_ids(bob) == set()
+    assert selectors.status_feed(bob).recent == []
+    with pytest.raises(NotFound):
+        selectors.visible_story(bob, text_story.id)
+
+    alice.is_active = True
+    alice.save(update_fields=["is_active"])
+
+    assert visible_ids(bob) == {text_story.id}

@@ -210,3 +210,20 @@ def test_video_story_is_kept_as_is_without_a_thumbnail(alice):
 def test_audio_cannot_be_a_story(alice):
     with pytest.raises(UnsupportedFile):
         services.post_story(alice, file=upload("voice.ogg", ogg_opus_bytes()))
+
+
+def test_viewing_a_suspended_authors_story_is_refused_and_pushes_nothing(
+    friends, text_story, suspend, django_capture_on_commit_callbacks, monkeypatch
+):
+    alice, bob = friends
+    suspend(alice)
+    sent = []
+    monkeypatch.setattr(
+        "whatsapp.realtime._send", lambda group, frame, exclude: sent.append((group, frame))
+    )
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(NotFound):
+        services.view_story(bob, story=text_story)
+
+    assert not StoryView.objects.exists()
+    assert sent == []

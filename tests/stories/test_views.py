@@ -94,3 +94,19 @@ def test_page_has_no_inline_scripts(alice):
         head = chunk.split(">", 1)[0]
         assert "src=" in head or 'type="application/json"' in head
     assert "onclick" not in page
+
+
+def test_status_page_hides_a_suspended_authors_stories(friends, carol, suspend):
+    alice, bob = friends
+    befriend(alice, carol)
+    services.post_story(bob, content="from a suspended account")
+    services.post_story(carol, content="still here")
+    suspend(bob)
+
+    page = logged_in(alice).get("/status/").content.decode()
+
+    data = json.loads(
+        page.split('id="status-data" type="application/json">')[1].split("</script>")[0]
+    )
+    assert [s["content"] for s in data] == ["still here"]
+    assert 'aria-label="Bob' not in page
