@@ -66,3 +66,28 @@ def test_user_blocks_and_unblocks_a_contact(live_server_url, new_page, alice, bo
 
     expect(page.get_by_text("You have not blocked anyone.")).to_be_visible()
     assert not Block.objects.exists()
+
+
+def test_changing_the_password_signs_out_the_other_browser_at_once(
+    live_server_url, new_page, alice
+):
+    other = new_page()
+    login(other, live_server_url, alice.phone_number, PASSWORD)
+    other.goto(f"{live_server_url}/")
+    expect(other.get_by_role("list", name="Chats")).to_be_attached()
+    other.wait_for_function("() => window.AppSocket && window.AppSocket.isOpen()")
+    page = new_page()
+    login(page, live_server_url, alice.phone_number, PASSWORD)
+    page.goto(f"{live_server_url}/profile/")
+
+    page.get_by_role("link", name="Change password").click()
+    page.get_by_label("Current password").fill(PASSWORD)
+    page.get_by_label("New password", exact=True).fill("a-brand-new-long-passphrase")
+    page.get_by_label("Confirm new password").fill("a-brand-new-long-passphrase")
+    page.get_by_role("button", name="Change password").click()
+
+    expect(page.get_by_role("status", name="Notifications")).to_contain_text("Password changed")
+    expect(page).to_have_url(f"{live_server_url}/profile/")
+    # The other browser's socket is told `session.revoked`: it leaves for the log-in page.
+    expect(other).to_have_url(f"{live_server_url}/login/", timeout=10_000)
+    expect(other.get_by_label("Password")).to_be_visible()
