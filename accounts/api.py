@@ -4,7 +4,6 @@ import json
 import mimetypes
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpResponse
@@ -41,7 +40,7 @@ from accounts.serializers import (
 from accounts.throttling import RegisterRateThrottle
 from whatsapp import ratelimit
 from whatsapp.api import ERROR, AnyAcceptNegotiation, validated_input
-from whatsapp.errors import NotFound
+from whatsapp.errors import FieldErrors, NotFound
 
 THROTTLED = OpenApiResponse(description="Too many attempts; see the Retry-After header.")
 LOOKUP_THROTTLED = OpenApiResponse(
@@ -208,7 +207,7 @@ class UserListView(generics.ListAPIView):
     def get_queryset(self) -> QuerySet[User]:
         raw = self.request.query_params.get("phone_number")
         if not raw:
-            raise ValidationError({"phone_number": ["This query parameter is required."]})
+            raise FieldErrors({"phone_number": ["This query parameter is required."]})
         return selectors.users_with_phone_number(self.request.user, raw)
 
 

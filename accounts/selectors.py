@@ -4,13 +4,12 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from rest_framework.authtoken.models import Token
 
 from accounts.models import Block, Contact, User
-from accounts.phone import normalize_phone_number
+from accounts.phone import parse_phone_number
 from whatsapp.db import Placeholders, column, table
 from whatsapp.errors import NotFound
 from whatsapp.ratelimit import Rate, check_rate
@@ -117,10 +116,6 @@ def contact_for(user: User, contact_id: int) -> Contact:
     return contact
 
 
-def contact_user_ids(user: User) -> set[int]:
-    return set(Contact.objects.filter(user=user).values_list("contact_user_id", flat=True))
-
-
 def blocks_by(user: User) -> QuerySet[Block]:
     """The blocks ``user`` made, newest first, with the blocked users loaded."""
     return (
@@ -225,13 +220,10 @@ def users_with_phone_number(viewer: User, raw: str) -> QuerySet[User]:
     """Active users whose phone number is ``raw`` once normalised (zero or one).
 
     Each well-formed lookup counts against ``viewer``'s PHONE_LOOKUP_RATE: whether a number is
-    in use is what a directory is built from. Raises ValidationError (field ``phone_number``)
-    when ``raw`` is not a valid number (not counted), RateLimited beyond the rate.
+    in use is what a directory is built from. Raises FieldErrors (on ``phone_number``) when
+    ``raw`` is not a valid number (not counted), RateLimited beyond the rate.
     """
-    try:
-        phone_number = normalize_phone_number(raw)
-    except ValidationError as exc:
-        raise ValidationError({"phone_number": exc.messages}) from exc
+    phone_number = parse_phone_number(raw)
     check_rate("phone_lookup", viewer.id, phone_lookup_rate(), what="phone number lookups")
     return active_users().filter(phone_number=phone_number)
 

@@ -10,11 +10,12 @@ from rest_framework.authtoken.models import Token
 from accounts import selectors
 from accounts.exceptions import AccountSuspended, InvalidContact, InvalidCredentials
 from accounts.models import Block, Contact, User
-from accounts.phone import normalize_phone_number
+from accounts.phone import normalize_phone_number, parse_phone_number
 from accounts.throttling import AccountLoginRateThrottle, LoginRateThrottle, retry_after
 from whatsapp import realtime
-from whatsapp.errors import Forbidden, NotFound, PayloadTooLarge, RateLimited
+from whatsapp.errors import FieldErrors, Forbidden, NotFound, PayloadTooLarge, RateLimited
 from whatsapp.images import process_image
+from whatsapp.timestamps import timestamp
 
 NAME_MAX_LENGTH = User._meta.get_field("name").max_length
 STATUS_MAX_LENGTH = User._meta.get_field("status").max_length
@@ -29,7 +30,10 @@ RECHECK_CREDENTIALS = {"type": "_recheck"}
 
 
 def register_user(*, phone_number: str, name: str, password: str) -> User:
-    """Create a user; the phone number is normalised to E.164 and must be unused."""
+    """Create a user; the phone number is normalised to E.164 and must be unused.
+
+    Every bad field is reported at once, in one FieldErrors.
+    """
     errors = {}
     try:
         phone_number = normalize_phone_number(phone_number)
@@ -48,12 +52,12 @@ def register_user(*, phone_number: str, name: str, password: str) -> User:
     except ValidationError as exc:
         errors["password"] = exc.messages
     if errors:
-        raise ValidationError(errors)
+        raise FieldErrors(errors)
     try:
         with transaction.atomic():
             return User.objects.create_user(phone_number, password, name=name)
     except IntegrityError as exc:  # lost a race with a concurrent sign-up
-        raise ValidationError(
+        raise FieldErrors(
             {"phone_number": ["A user with this phone number already exists."]}
         ) from exc
 
@@ -61,16 +65,13 @@ def register_user(*, phone_number: str, name: str, password: str) -> User:
 def authenticate_user(*, phone_number: str, password: str) -> User:
     """Return the active user with these credentials, or raise InvalidCredentials.
 
-    A malformed phone number is a ValidationError on ``phone_number``; an unknown number and a
+    A malformed phone number is FieldErrors on ``phone_number``; an unknown number and a
     wrong password get the same answer. The right password of a suspended (deactivated)
     account gets AccountSuspended, which says so: only its owner can learn it. Every answer
     costs one password hash, so timing tells neither whether the number is used nor whether
     the account is suspended.
     """
-    try:
-        phone_number = normalize_phone_number(phone_number)
-    except ValidationError as exc:
-        raise ValidationError({"phone_number": exc.messages}) from exc
+    phone_number = parse_phone_number(phone_number)
     user = User.objects.filter(phone_number=phone_number).first()
     if user is None:
         User().set_password(password or "")  # the hash an existing account would cost
@@ -103,10 +104,7 @@ def log_in(*, phone_number: str, password: str, request) -> User:
     """
     by_address = LoginRateThrottle()
     _refuse_if_throttled(by_address, request)
-    try:
-        phone_number = normalize_phone_number(phone_number)
-    except ValidationError as exc:
-        raise ValidationError({"phone_number": exc.messages}) from exc
+    phone_number = parse_phone_number(phone_number)
     by_account = AccountLoginRateThrottle(phone_number)
     _refuse_if_throttled(by_account, request)
     try:
@@ -139,7 +137,7 @@ def update_profile(
 
     ``picture`` is an uploaded file; it is decoded, oriented, stripped of metadata and stored
     resized with a thumbnail. ``remove_picture`` drops the current picture. Arguments left as
-    None are unchanged.
+    None are unchanged. Every bad field is reported at once, in one FieldErrors.
     """
     errors = {}
     changes: dict = {}
@@ -172,7 +170,7 @@ def update_profile(
             exc.field = "profile_picture"
             raise
     if errors:
-        raise ValidationError(errors)
+        raise FieldErrors(errors)
 
     for field, value in changes.items():
         setattr(user, field, value)
@@ -270,7 +268,7 @@ def set_password(user: User, *, password: str | None) -> User:
         try:
             validate_password(password, user)
         except ValidationError as exc:
-            raise ValidationError({"new_password": exc.messages}) from exc
+            raise FieldErrors({"new_password": exc.messages}) from exc
     with transaction.atomic():
         if password is None:
             user.set_unusable_password()
@@ -296,7 +294,7 @@ def change_password(
     _refuse_if_throttled(guesses, None)
     if not user.check_password(current_password or ""):
         guesses.record_failure(None)
-        raise ValidationError({"current_password": ["Your current password is not right."]})
+        raise FieldErrors({"current_password": ["Your current password is not right."]})
     with transaction.atomic():
         set_password(user, password=new_password)
         if keep_session is not None and keep_session.session_key:
@@ -373,7 +371,7 @@ def export_user_data(user: User) -> dict:
     from calls.models import Call
     from calls.serializers import call_payload
     from chats.models import Message, Multimedia
-    from chats.serializers import message_json, timestamp
+    from chats.serializers import message_json
     from groups.models import GroupMember, GroupMessage
     from groups.serializers import group_message_json
     from stories.models import Story

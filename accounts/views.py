@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -23,7 +22,8 @@ from accounts.forms import (
     SignupForm,
 )
 from accounts.throttling import RegisterRateThrottle, retry_after
-from whatsapp.errors import DomainError, NotFound, PayloadTooLarge, RateLimited
+from whatsapp.errors import DomainError, FieldErrors, NotFound, PayloadTooLarge, RateLimited
+from whatsapp.views import show_on_form
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -67,8 +67,8 @@ def signup(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 user = services.register_user(**form.cleaned_data)
-            except ValidationError as exc:
-                form.add_error(None, exc)
+            except FieldErrors as exc:
+                show_on_form(form, exc)
             else:
                 auth_login(request, user, backend=BACKEND)
                 return redirect(_next_url(request, settings.LOGIN_REDIRECT_URL))
@@ -86,10 +86,8 @@ def login(request: HttpRequest) -> HttpResponse:
             user = services.log_in(**form.cleaned_data, request=request)
         except RateLimited as exc:
             return _throttled(request, "accounts/login.html", context, exc.retry_after)
-        except InvalidCredentials as exc:
-            form.add_error(None, exc.detail)
-        except ValidationError as exc:
-            form.add_error(None, exc)
+        except (FieldErrors, InvalidCredentials) as exc:
+            show_on_form(form, exc)
         else:
             auth_login(request, user, backend=BACKEND)
             return redirect(_next_url(request, settings.LOGIN_REDIRECT_URL))
@@ -125,8 +123,8 @@ def profile(request: HttpRequest) -> HttpResponse:
                     picture=data.get("profile_picture"),
                     remove_picture=data.get("remove_picture", False),
                 )
-            except ValidationError as exc:
-                form.add_error(None, exc)
+            except FieldErrors as exc:
+                show_on_form(form, exc)
             except PayloadTooLarge as exc:
                 form.add_error("profile_picture", exc.detail)
                 status = 413
@@ -156,8 +154,8 @@ def change_password(request: HttpRequest) -> HttpResponse:
             )
         except RateLimited as exc:
             return _throttled(request, "accounts/password.html", {"form": form}, exc.retry_after)
-        except ValidationError as exc:
-            form.add_error(None, exc)
+        except FieldErrors as exc:
+            show_on_form(form, exc)
         else:
             messages.success(request, "Password changed. Your other devices were signed out.")
             return redirect("accounts:profile")
@@ -212,13 +210,11 @@ def contacts(request: HttpRequest) -> HttpResponse:
             contact = services.add_contact_by_phone_number(
                 request.user, phone_number=form.cleaned_data["phone_number"]
             )
-        except ValidationError as exc:
-            form.add_error(None, exc)
         except RateLimited as exc:  # a lookup by number, as users/?phone_number= (429)
             context = _contacts_context(request, form)
             return _throttled(request, "accounts/contacts.html", context, exc.retry_after)
         except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.detail)
+            show_on_form(form, exc)
         else:
             messages.success(request, f"{contact.contact_user.display_name} added to contacts.")
             return redirect("accounts:contacts")

@@ -12,6 +12,7 @@ from moderation import selectors, services
 from moderation.forms import ReportForm
 from moderation.models import Report
 from whatsapp.errors import DomainError, NotFound, RateLimited
+from whatsapp.views import show_on_form
 
 
 def _target_or_404(request: HttpRequest):
@@ -65,7 +66,7 @@ def report(request: HttpRequest) -> HttpResponse:
                     block=form.cleaned_data.get("block", False),
                 )
             except DomainError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.detail)
+                show_on_form(form, exc)
                 status_code = exc.status_code
                 if isinstance(exc, RateLimited):
                     retry_after = getattr(exc, "retry_after", None)

@@ -9,6 +9,7 @@ from stories import selectors, services
 from stories.forms import StoryForm
 from stories.serializers import StorySerializer
 from whatsapp.errors import DomainError
+from whatsapp.views import show_on_form
 
 
 @login_required
@@ -25,7 +26,7 @@ def status(request: HttpRequest) -> HttpResponse:
                 file=form.cleaned_data["file"],
             )
         except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.detail)
+            show_on_form(form, exc)
             code = exc.status_code
         else:
             return redirect("stories:status")

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from whatsapp.errors import DomainError
+from whatsapp.errors import DomainError, FieldErrors
 
 # Schema docs of the error responses the exception handler writes.
 ERROR = OpenApiResponse(description="Field errors, or `detail` and `code`.")
@@ -26,7 +26,9 @@ def exception_handler(exc, context):
     """Map domain errors, Django validation errors and missing objects to JSON responses."""
     if isinstance(exc, DomainError):
         body = {"detail": exc.detail, "code": exc.code}
-        if exc.field:
+        if isinstance(exc, FieldErrors):
+            body = exc.errors
+        elif exc.field:
             body = {exc.field: [exc.detail], "code": exc.code}
         response = Response(body, status=exc.status_code)
         retry_after = getattr(exc, "retry_after", None)

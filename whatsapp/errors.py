@@ -1,5 +1,7 @@
 """Domain errors raised by services; mapped once to HTTP (whatsapp.api) and to `error` frames."""
 
+from collections.abc import Iterable, Mapping
+
 
 class DomainError(Exception):
     """A rule of the domain refused the operation. ``code`` is stable for clients."""
@@ -13,6 +15,20 @@ class DomainError(Exception):
         if code:
             self.code = code
         self.field = field
+
+
+class FieldErrors(DomainError):
+    """Input refused field by field: ``errors`` maps each field to its messages, all at once.
+
+    The API answers 400 ``{field: [messages], ...}`` (the shape of DRF's own validation
+    errors, no ``code``); a page puts each field's messages on that form field. ``detail`` and
+    ``field`` are the first of them, for whoever shows one error only (an ``error`` frame).
+    """
+
+    def __init__(self, errors: Mapping[str, Iterable[str]], *, code: str | None = None):
+        self.errors = {field: list(messages) for field, messages in errors.items()}
+        field, messages = next(iter(self.errors.items()))
+        super().__init__(messages[0], code=code, field=field)
 
 
 class NotFound(DomainError):

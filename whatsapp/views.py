@@ -1,8 +1,8 @@
 """HTML-view plumbing shared by every app: forms posted through a service, refusals shown.
 
 Domain errors map to HTTP once for the API (whatsapp.api); pages show them instead: on the form
-that was posted (:func:`submit_form`), as a flash message (:func:`run_action`), or as a 404
-page for what the user may not see (:func:`or_404`).
+that was posted (:func:`show_on_form`, :func:`submit_form`), as a flash message
+(:func:`run_action`), or as a 404 page for what the user may not see (:func:`or_404`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest
 
 from whatsapp import ratelimit
-from whatsapp.errors import DomainError, NotFound
+from whatsapp.errors import DomainError, FieldErrors, NotFound
 
 T = TypeVar("T")
 
@@ -48,9 +48,8 @@ def submit_form(
 ) -> Submission:
     """On POST, run ``action(form.cleaned_data)`` (one service call) if the form is valid.
 
-    An invalid form is a 400. A DomainError from the service becomes a form error with the
-    error's status: on the form field named like the error's field (``fields`` maps the
-    service's names to the form's instead), else on the form as a whole.
+    An invalid form is a 400. A DomainError from the service goes on the form
+    (:func:`show_on_form`), with the error's status.
     """
     if request.method != "POST":
         return Submission()
@@ -59,13 +58,22 @@ def submit_form(
     try:
         result = action(form.cleaned_data)
     except DomainError as exc:
-        if fields is None:
-            field = exc.field if exc.field in form.fields else None
-        else:
-            field = fields.get(exc.field)
-        form.add_error(field, exc.detail)
+        show_on_form(form, exc, fields=fields)
         return Submission(status=exc.status_code)
     return Submission(done=True, result=result)
+
+
+def show_on_form(
+    form: forms.Form, exc: DomainError, *, fields: Mapping[str, str] | None = None
+) -> None:
+    """Put a service's refusal on the posted form: each field's messages (all of them for
+    FieldErrors) on the form field of that name (``fields`` maps the service's names to the
+    form's instead), the rest on the form as a whole."""
+    errors = exc.errors if isinstance(exc, FieldErrors) else {exc.field: [exc.detail]}
+    if fields is None:
+        fields = {name: name for name in form.fields}
+    for name, texts in errors.items():
+        form.add_error(fields.get(name), texts)
 
 
 def post_composer(request: HttpRequest, form: forms.Form, send: Callable[..., Any]) -> Submission:

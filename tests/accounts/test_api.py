@@ -56,6 +56,21 @@ def test_register_a_malformed_number_is_a_400_that_says_so(api_client, db):
     assert response.data["phone_number"] == ["Enter a valid phone number."]
 
 
+def test_register_reports_every_refused_field_in_one_400(api_client, db):
+    response = api_client.post(
+        "/api/v1/auth/register/",
+        {"phone_number": "nope", "name": "x" * 150, "password": "12345678"},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "phone_number": ["Enter a valid phone number."],
+        "name": ["Use at most 100 characters."],
+        "password": ["This password is too common.", "This password is entirely numeric."],
+    }
+
+
 def test_register_missing_fields_are_400(api_client, db):
     response = api_client.post("/api/v1/auth/register/", {})
 

@@ -1,14 +1,13 @@
 """Who knows whom (accounts.selectors.known_to), and the per-user limit on lookups by number."""
 
 import pytest
-from django.core.exceptions import ValidationError
 
 from accounts import selectors, services
 from calls import services as call_services
 from chats import services as chat_services
 from communities import services as community_services
 from groups import services as group_services
-from whatsapp.errors import NotFound, RateLimited
+from whatsapp.errors import FieldErrors, NotFound, RateLimited
 
 pytestmark = pytest.mark.django_db
 
@@ -122,7 +121,7 @@ def test_lookups_by_number_are_limited_per_user(alice, bob, settings):
 def test_a_malformed_number_is_not_counted(alice, settings):
     settings.PHONE_LOOKUP_RATE = "1/h"
 
-    with pytest.raises(ValidationError):
+    with pytest.raises(FieldErrors):
         selectors.user_by_phone_number(alice, "not a number")
 
     assert selectors.user_by_phone_number(alice, "+14155550177") is None

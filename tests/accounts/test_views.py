@@ -71,6 +71,21 @@ def test_signup_shows_password_errors(client, db):
     assert not User.objects.exists()
 
 
+def test_signup_shows_each_refused_field_on_its_field(client, db):
+    response = client.post(
+        "/signup/", {"phone_number": "nope", "name": "Dora", "password": "12345678"}
+    )
+
+    errors = response.context["form"].errors
+    assert errors["phone_number"] == ["Enter a valid phone number."]
+    assert errors["password"] == [
+        "This password is too common.",
+        "This password is entirely numeric.",
+    ]
+    assert "name" not in errors and not errors.get("__all__")
+    assert not User.objects.exists()
+
+
 def test_signup_is_throttled(client, db, throttle_rates):
     throttle_rates(register="1/min")
     client.post("/signup/", {"phone_number": "12", "name": "X", "password": PASSWORD})

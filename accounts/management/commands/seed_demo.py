@@ -7,7 +7,7 @@ from django.db import transaction
 from accounts import services
 from accounts.models import Contact, User
 
-DEMO_PASSWORD = "demo-password-123"  # noqa: S105 - printed on purpose: demo accounts
+DEMO_PASSWORD = "demo-password-123"  # printed on purpose: demo accounts
 # (whether Alice sends it, to Bob; else Bob to Alice), content
 DEMO_CHAT = [
     (False, "Hi Alice! Are we still on for lunch?"),
