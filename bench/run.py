@@ -163,7 +163,7 @@ class Server:
                     f"http://127.0.0.1:{self.port}/healthz/",
                     headers={"X-Forwarded-Proto": "https"},
                 )
-                with urllib.request.urlopen(req, timeout=5) as resp:  # noqa: S310 - loopback
+                with urllib.request.urlopen(req, timeout=5) as resp:
                     if resp.status == 200:
                         time.sleep(0.5 if self.workers == 1 else 2.0)  # all workers up
                         return

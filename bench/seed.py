@@ -18,7 +18,7 @@ from rest_framework.authtoken.models import Token
 from accounts.models import Contact, User
 from groups.models import Group, GroupMember
 
-PASSWORD = "bench-password-1"  # noqa: S105 - throwaway accounts in a throwaway database
+PASSWORD = "bench-password-1"  # throwaway accounts in a throwaway database
 
 
 @dataclass

@@ -56,10 +56,6 @@ class Call(models.Model):
         return self.id
 
     @property
-    def is_live(self) -> bool:
-        return self.status in (self.Status.RINGING, self.Status.ANSWERED)
-
-    @property
     def duration_seconds(self) -> int | None:
         """Whole seconds between answer and hang-up; None for calls never answered or ongoing."""
         if self.call_started_at is None or self.call_ended_at is None:

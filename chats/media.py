@@ -251,19 +251,6 @@ def _extension(name: str) -> str | None:
 # --- identifying ---------------------------------------------------------------------------
 
 
-def sniff_type(data: bytes) -> str | None:
-    """The MIME type of ``data`` judged from its bytes alone, or None when not allowed.
-
-    Audio, video and documents are parsed to prove it; images only by their magic number here
-    (:func:`prepare_upload` decodes them).
-    """
-    try:
-        found = _identify(data)
-    except _NotWhatItSeems:
-        return None
-    return found.file_type if found else None
-
-
 def _identify(data: bytes) -> _Identified | None:
     """The type of ``data``; None when nothing allowed starts like it.
 
@@ -418,7 +405,7 @@ def _ole_type(data: bytes) -> str:
                     return file_type
     except _NotWhatItSeems:
         raise
-    except Exception as exc:  # noqa: BLE001 - olefile reports a malformed file in many ways
+    except Exception as exc:  # olefile reports a malformed file in many ways
         raise _NotWhatItSeems("The file is not a valid Word, Excel or PowerPoint file.") from exc
     raise _NotWhatItSeems("Only Word, Excel and PowerPoint files are accepted of this kind.")
 
@@ -429,7 +416,7 @@ def _pdf_type(data: bytes) -> str:
         reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
         if not reader.is_encrypted:  # an encrypted one's pages need its password
             len(reader.pages)
-    except Exception as exc:  # noqa: BLE001 - pypdf reports a malformed file in many ways
+    except Exception as exc:  # pypdf reports a malformed file in many ways
         raise _NotWhatItSeems("The file is not a valid PDF document.") from exc
     return "application/pdf"
 
@@ -817,7 +804,7 @@ def delete_files_now(names: Iterable[str]) -> None:
         if name:
             try:
                 default_storage.delete(name)
-            except Exception:  # noqa: BLE001 - best effort: a leftover file is not an error
+            except Exception:  # best effort: a leftover file is not an error
                 continue
 
 

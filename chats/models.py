@@ -2,8 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-# A message behind this many forwards shows "Forwarded many times", as on WhatsApp.
-FORWARDED_MANY_TIMES = 5
+from chats.texts import is_forwarded_many_times
 
 
 class Message(models.Model):
@@ -32,7 +31,8 @@ class Message(models.Model):
         related_name="forwards",
         db_column="forwarded_from_message_id",
     )
-    # How many forwards lie behind this message (0 for an original): "Forwarded many times" at 5.
+    # How many forwards lie behind this message (0 for an original); chats.texts says when
+    # that is "many times".
     forward_count = models.PositiveIntegerField(default=0)
     # Set by the sending client to make retries idempotent: unique per sender.
     client_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001 (NULL: no key)
@@ -73,7 +73,7 @@ class Message(models.Model):
 
     @property
     def forwarded_many_times(self) -> bool:
-        return self.forward_count >= FORWARDED_MANY_TIMES
+        return is_forwarded_many_times(self.forward_count)
 
 
 class Multimedia(models.Model):

@@ -334,7 +334,7 @@ class Inbox:
             LEFT JOIN multimedia media ON media.message_id = m.message_id
             WHERE m.message_id IN ({_in(params, "last", list(by_last_id))})
             ORDER BY media.multimedia_id
-        """  # noqa: S608 (only column names and placeholders are formatted in)
+        """  # only column names and placeholders are formatted in
         peer_at = len(_MESSAGE)
         blocked_at = peer_at + len(_PEER)
         media_at = blocked_at + 2
@@ -385,7 +385,7 @@ class Inbox:
             ) unread ON unread.group_id = g.group_id
             WHERE g.group_id IN ({groups})
             ORDER BY media.multimedia_id
-        """  # noqa: S608 (only column names and placeholders are formatted in)
+        """  # only column names and placeholders are formatted in
         message_at = len(_GROUP) + 1
         sender_at = message_at + len(_GROUP_MESSAGE)
         media_at = sender_at + len(_SENDER)

@@ -4,7 +4,6 @@ Serializing a message reads ``message.media.all()``: querysets handed to these s
 prefetch ``media`` (the selectors do), so a page of messages costs one query for all its media.
 """
 
-from datetime import UTC
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
@@ -16,21 +15,11 @@ from chats.media_serializers import (  # MultimediaSerializer: also imported fro
     MultimediaSerializer,
     media_item_json,
 )
-from chats.models import FORWARDED_MANY_TIMES, Message
+from chats.models import Message
 from chats.selectors import ChatRow
+from chats.texts import is_forwarded_many_times
 from groups.models import GroupMessage
-
-
-def timestamp(value) -> str | None:
-    """An aware datetime as the API writes it (ISO 8601, UTC, ``Z``); None stays None.
-
-    What DRF's ``DateTimeField`` writes with ``TIME_ZONE = "UTC"``, without its settings and
-    time-zone look-ups: every message pushed or acknowledged has three timestamps.
-    """
-    if value is None:
-        return None
-    text = value.astimezone(UTC).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
+from whatsapp.timestamps import timestamp
 
 
 class _ChatItemSerializer(serializers.Serializer):
@@ -53,7 +42,7 @@ class _ChatItemSerializer(serializers.Serializer):
         return item.forward_count > 0 or item.forwarded_from_id is not None
 
     def get_forwarded_many_times(self, item) -> bool:
-        return item.forward_count >= FORWARDED_MANY_TIMES
+        return is_forwarded_many_times(item.forward_count)
 
     def get_removed(self, item) -> bool:
         return item.removed_at is not None
@@ -151,7 +140,7 @@ def sent_json(message) -> dict[str, Any]:
         "delivered_at": timestamp(message.delivered_at),
         "read_at": timestamp(message.read_at),
         "forwarded": message.forward_count > 0 or message.forwarded_from_id is not None,
-        "forwarded_many_times": message.forward_count >= FORWARDED_MANY_TIMES,
+        "forwarded_many_times": is_forwarded_many_times(message.forward_count),
         "client_id": message.client_id,
         "removed": removed,
         "media": [] if removed else media_json(message.media.all()),

@@ -27,12 +27,14 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.selectors import is_blocked_between, message_targets
 from chats import selectors
-from chats.models import FORWARDED_MANY_TIMES, Message
-from chats.serializers import message_json, timestamp
+from chats.models import Message
+from chats.serializers import message_json
+from chats.texts import is_forwarded_many_times
 from whatsapp import cache as counters
 from whatsapp import ratelimit, realtime
 from whatsapp.db import column, insert_many, table
 from whatsapp.errors import Blocked, Conflict, DomainError, NotFound
+from whatsapp.timestamps import timestamp
 
 CLIENT_ID_MAX_LENGTH = Message._meta.get_field("client_id").max_length
 # WhatsApp forwards to at most five chats at once, and a message forwarded many times to one.
@@ -325,7 +327,7 @@ def forward_targets(message: Any, targets: Iterable[T], *, field: str, noun: str
     unique = list({target.id: target for target in targets}.values())
     if not unique:
         raise DomainError(f"Choose at least one {noun}.", code="invalid", field=field)
-    limit = 1 if message.forward_count >= FORWARDED_MANY_TIMES else MAX_FORWARD_RECEIVERS
+    limit = 1 if is_forwarded_many_times(message.forward_count) else MAX_FORWARD_RECEIVERS
     if len(unique) > limit:
         raise DomainError(
             f"This message can be forwarded to at most {limit} chat(s) at a time.",

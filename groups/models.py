@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from chats.texts import is_forwarded_many_times
+
 
 class Group(models.Model):
     id = models.BigAutoField(primary_key=True, db_column="group_id")
@@ -108,6 +110,10 @@ class GroupMessage(models.Model):
     @property
     def group_message_id(self) -> int:
         return self.id
+
+    @property
+    def forwarded_many_times(self) -> bool:
+        return is_forwarded_many_times(self.forward_count)
 
 
 class GroupMessageReceipt(models.Model):

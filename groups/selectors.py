@@ -46,14 +46,6 @@ def group_for_member(user: User, group_id: int) -> Group:
     return group
 
 
-def group_for_admin(user: User, group_id: int) -> Group:
-    """A group ``user`` administers: NotFound for non-members, Forbidden for other members."""
-    group = group_for_member(user, group_id)
-    if not group.is_admin:
-        raise Forbidden("Only group admins can do this.", code="not_group_admin")
-    return group
-
-
 def groups_administered_by(user: User) -> QuerySet[Group]:
     return groups_for(user).filter(is_admin=True)
 

@@ -38,12 +38,12 @@ from django.utils import timezone
 
 from accounts.models import Contact, User
 from accounts.selectors import blocked_user_ids
-from chats.serializers import timestamp
 from chats.services import MAX_RECEIPT_IDS, check_content, clean_client_id, forward_targets
 from groups.models import Group, GroupMember, GroupMessage, GroupMessageReceipt
 from groups.serializers import group_message_json
 from whatsapp import realtime
 from whatsapp.errors import Blocked, Conflict, DomainError, Forbidden, NotFound
+from whatsapp.timestamps import timestamp
 
 GROUP_NAME_MAX_LENGTH = Group._meta.get_field("name").max_length
 
@@ -302,7 +302,7 @@ def _create_receipts(message: GroupMessage) -> None:
     members = GroupMember._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {receipts} (group_message_id, user_id) "  # noqa: S608 - table names only
+            f"INSERT INTO {receipts} (group_message_id, user_id) "  # table names only
             f"SELECT %s, user_id FROM {members} WHERE group_id = %s AND user_id <> %s",
             [message.id, message.group_id, message.sender_id],
         )
@@ -542,21 +542,13 @@ def _mark(user: User, message_ids: Sequence[int], *, read: bool) -> int:
     return count
 
 
-def mark_group_messages_delivered(user: User, *, message_ids: Iterable[Any]) -> int:
-    """Record that these group messages reached one of ``user``'s clients; returns how many.
-
-    Ids ``user`` has no receipt for (their own messages, or ones they may not see) are ignored.
-    """
-    return _mark(user, clean_ids(message_ids), read=False)
-
-
 def mark_group_messages_delivered_batch(batch: Sequence[tuple[int, Sequence[int]]]) -> int:
     """Record many users' delivered receipts at once: ``(user_id, message_ids)`` pairs.
 
     What a fan-out costs: every member's client acknowledges every group message. One UPDATE
     for the whole batch and one group-wide recompute (instead of both per member) keep a
     1,024-member group from queueing a thousand transactions behind each message. Ids a user
-    has no receipt for are ignored, as in :func:`mark_group_messages_delivered`.
+    has no receipt for (their own messages, or ones they may not see) are ignored.
     """
     pairs = sorted({(user_id, message_id) for user_id, ids in batch for message_id in ids})
     if not pairs:
@@ -571,7 +563,7 @@ def mark_group_messages_delivered_batch(batch: Sequence[tuple[int, Sequence[int]
             values = ", ".join(["(%s, %s)"] * len(chunk))
             with connection.cursor() as cursor:
                 cursor.execute(
-                    f"UPDATE {receipts} SET delivered_at = %s "  # noqa: S608 - table name only
+                    f"UPDATE {receipts} SET delivered_at = %s "  # table name only
                     f"WHERE delivered_at IS NULL AND (user_id, group_message_id) IN "
                     f"(VALUES {values})",
                     [now, *[v for pair in chunk for v in pair]],

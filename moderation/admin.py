@@ -29,11 +29,10 @@ from accounts.models import User
 from chats.media import media_kind
 from chats.media_api import thumbnail_response
 from chats.models import Message
+from chats.texts import MESSAGE_REMOVED
 from moderation import services
 from moderation.models import AuditLog, GroupBan, Report, ReportSnapshot
 from whatsapp.errors import DomainError
-
-REMOVED = "This message was removed"
 
 
 @dataclass(frozen=True)
@@ -115,7 +114,7 @@ def _media_html(rows) -> str:
                     filesizeformat(row.size),
                 )
             )
-    return mark_safe(" ".join(parts))  # noqa: S308 - every part went through format_html
+    return mark_safe(" ".join(parts))  # every part went through format_html
 
 
 class ReadOnlyAdminMixin:
@@ -164,7 +163,7 @@ class ReportSnapshotInline(ReadOnlyAdminMixin, admin.TabularInline):
                 )
             else:
                 parts.append(format_html("<span>{}</span>", label))
-        return mark_safe(" ".join(parts)) if parts else "—"  # noqa: S308
+        return mark_safe(" ".join(parts)) if parts else "—"
 
 
 @admin.register(Report)
@@ -348,7 +347,7 @@ class ReportAdmin(admin.ModelAdmin):
         if message.removed_at:
             body = format_html(
                 "<p><em>{}</em> (removed {})</p>",
-                REMOVED,
+                MESSAGE_REMOVED,
                 message.removed_at.strftime("%Y-%m-%d %H:%M UTC"),
             )
         else:

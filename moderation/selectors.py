@@ -140,11 +140,6 @@ def recent_report_times(user: User, *, now: datetime | None = None) -> list[date
     )
 
 
-def open_reports_of_content(kind: str, target_id: int) -> QuerySet[Report]:
-    """Every open report of one message, group message or story (whoever made it)."""
-    return Report.objects.filter(kind=kind, target_id=target_id, status=Report.Status.OPEN)
-
-
 def banned_user_ids(group_id: int, user_ids: list[int]) -> set[int]:
     """Which of ``user_ids`` staff banned from the group."""
     return set(

@@ -44,7 +44,6 @@ from whatsapp.errors import Conflict, DomainError, Forbidden, RateLimited
 NOTE_MAX_LENGTH = 1000
 REASON_MAX_LENGTH = 2000
 EVIDENCE_DIR = "moderation/evidence"
-REMOVED_TEXT = "This message was removed"
 _OWN_CONTENT = {
     Report.Kind.USER: "You cannot report yourself.",
     Report.Kind.STORY: "You cannot report your own status.",

@@ -13,6 +13,7 @@ from stories import selectors
 from stories.models import Story, StoryView
 from whatsapp.errors import DomainError, Forbidden
 from whatsapp.realtime import publish
+from whatsapp.timestamps import timestamp
 
 STORY_LIFETIME = timedelta(hours=24)
 MAX_STORY_TEXT = 700
@@ -96,7 +97,7 @@ def view_story(user: User, *, story: Story) -> StoryView | None:
                     "type": "story.view",
                     "story_id": story.id,
                     "user_id": user.id,
-                    "viewed_at": view.viewed_at.isoformat().replace("+00:00", "Z"),
+                    "viewed_at": timestamp(view.viewed_at),
                     "view_count": count,
                 },
             )

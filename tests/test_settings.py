@@ -206,7 +206,7 @@ def test_bucket_name_selects_s3_storage():
         AWS_STORAGE_BUCKET_NAME="chat-media",
         AWS_S3_ENDPOINT_URL="http://127.0.0.1:9000",
         AWS_ACCESS_KEY_ID="test",
-        AWS_SECRET_ACCESS_KEY="test",  # noqa: S106
+        AWS_SECRET_ACCESS_KEY="test",
     )
 
     assert dumped["storage"] == "storages.backends.s3.S3Storage"

@@ -1,12 +1,28 @@
-"""Template helpers of the chat pages: WhatsApp-style times and delivery ticks."""
+"""Template helpers of the chat pages: WhatsApp-style times, delivery ticks, message texts."""
 
 from datetime import datetime, timedelta
 
 from django import template
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
+from django.utils.html import json_script
+from django.utils.safestring import SafeString
+
+from chats.texts import PAGE_TEXTS
 
 register = template.Library()
+
+
+@register.simple_tag
+def message_text(name: str) -> str:
+    """One of chats.texts' words by its page name: ``{% message_text "message_removed" %}``."""
+    return PAGE_TEXTS[name]
+
+
+@register.simple_tag
+def message_texts_json() -> SafeString:
+    """All of chats.texts' page words as the ``message-texts`` JSON the scripts read."""
+    return json_script(PAGE_TEXTS, "message-texts")
 
 
 @register.filter

@@ -1,10 +1,11 @@
 // Voice and video calls over WebRTC (docs/calls.md).
 //
-// REST (session cookie + CSRF header) starts, answers, declines and ends a call; the socket
-// carries the server's call.incoming / call.answered / call.ended frames and the WebRTC
-// signalling (call.signal). Flow: caller POSTs /calls/ -> callee's tabs ring -> callee accepts
-// (builds its RTCPeerConnection, then POSTs answer) -> both get call.answered -> the caller sends
-// the SDP offer, the callee the SDP answer, both trickle ICE candidates -> connected.
+// REST (session cookie + CSRF header, through static/js/http.js) starts, answers, declines and
+// ends a call; the socket carries the server's call.incoming / call.answered / call.ended frames
+// and the WebRTC signalling (call.signal). Flow: caller POSTs calls/ -> callee's tabs ring ->
+// callee accepts (builds its RTCPeerConnection, then POSTs answer) -> both get call.answered ->
+// the caller sends the SDP offer, the callee the SDP answer, both trickle ICE candidates ->
+// connected.
 // `window.__call` exposes this tab's call session ({call, role, pc, ...}) or null.
 (function () {
   "use strict";
@@ -13,10 +14,10 @@
   const overlay = document.getElementById("call-overlay");
   const incoming = document.getElementById("call-incoming");
   if (!configEl || !shell || !overlay || !incoming || !window.AppSocket) { return; }
+  const http = window.AppHttp;
 
   const config = JSON.parse(configEl.textContent);
   const me = Number(shell.dataset.userId);
-  const API = "/api/v1/calls/";
   const RING_MS = (Number(config.ring_timeout_seconds) || 45) * 1000;
   const CONNECT_MS = 30000; // answered but no media path by then: give up
   const ICONS = {};
@@ -41,13 +42,6 @@
 
   // ---- helpers ---------------------------------------------------------------------------
 
-  function csrfToken() {
-    const input = document.querySelector("input[name=csrfmiddlewaretoken]");
-    if (input && input.value) { return input.value; }
-    const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-    return match ? decodeURIComponent(match[1]) : "";
-  }
-
   function errorText(data, status) {
     if (data && typeof data.detail === "string") { return data.detail; }
     if (data && typeof data === "object") {
@@ -58,14 +52,10 @@
     return "The call failed (" + status + ").";
   }
 
-  function post(path, body, keepalive) {
-    return fetch(API + path, {
-      method: "POST",
-      credentials: "same-origin",
-      keepalive: !!keepalive,
-      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken() },
-      body: JSON.stringify(body || {}),
-    }).then(function (res) {
+  // POST to a call endpoint of the REST API (`http.url(name, callId)`); resolves to the call,
+  // rejects with an Error carrying the server's detail and code.
+  function post(url, body, keepalive) {
+    return http.postJSON(url, body || {}, { keepalive: !!keepalive }).then(function (res) {
       return res.json().catch(function () { return null; }).then(function (data) {
         if (!res.ok) {
           const err = new Error(errorText(data, res.status));
@@ -112,8 +102,7 @@
     if (!document.getElementById("call-log")) { return; }
     clearTimeout(logRefresh);
     logRefresh = setTimeout(function () {
-      fetch(location.pathname, { credentials: "same-origin" })
-        .then(function (res) { return res.ok ? res.text() : Promise.reject(res.status); })
+      http.getText(location.pathname)
         .then(function (html) {
           const fresh = new DOMParser().parseFromString(html, "text/html").getElementById("call-log");
           const current = document.getElementById("call-log");
@@ -337,7 +326,7 @@
   function hangUp(message) {
     const s = session;
     if (!s) { return; }
-    if (s.call.call_id) { post(s.call.call_id + "/end/").catch(function () { /* already over */ }); }
+    if (s.call.call_id) { post(http.url("api_call_end", s.call.call_id)).catch(function () { /* already over */ }); }
     teardown(s, message);
   }
 
@@ -365,12 +354,12 @@
         s.stream = stream;
         if (session !== s) { throw new Error(""); }
         showLocal(s);
-        return post("", { receiver_id: peerId, call_type: callType });
+        return post(http.url("api_calls"), { receiver_id: peerId, call_type: callType });
       })
       .then(function (call) {
         s.call = call;
         if (session !== s) { // hung up while the request was in flight
-          post(call.call_id + "/end/").catch(function () {});
+          post(http.url("api_call_end", call.call_id)).catch(function () {});
           return;
         }
         s.peerName = nameOf(call.receiver) || peerName;
@@ -424,7 +413,7 @@
         showLocal(s);
         // Ready for the caller's offer before the server tells the caller we answered.
         createPeer(s);
-        return post(call.call_id + "/answer/");
+        return post(http.url("api_call_answer", call.call_id));
       })
       .then(function (answered) {
         s.call = answered;
@@ -432,7 +421,7 @@
       })
       .catch(function (err) {
         if (session === s && s.call.status === "ringing") {
-          post(call.call_id + "/decline/").catch(function () {});
+          post(http.url("api_call_decline", call.call_id)).catch(function () {});
         }
         teardown(s, err.message);
       });
@@ -442,7 +431,7 @@
     if (!ringing) { return; }
     const call = ringing.call;
     hideIncoming();
-    post(call.call_id + "/decline/").catch(function (err) { toast(err.message); });
+    post(http.url("api_call_decline", call.call_id)).catch(function (err) { toast(err.message); });
   }
 
   // ---- frames ----------------------------------------------------------------------------
@@ -510,7 +499,9 @@
     if (session && session.call.status === "answered") { event.preventDefault(); event.returnValue = ""; }
   });
   window.addEventListener("pagehide", function () {
-    if (session && session.call.call_id) { post(session.call.call_id + "/end/", null, true).catch(function () {}); }
+    if (session && session.call.call_id) {
+      post(http.url("api_call_end", session.call.call_id), null, true).catch(function () {});
+    }
   });
 
   loadIcons();

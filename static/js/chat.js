@@ -24,10 +24,8 @@
   const files = document.getElementById("composer-files");
   const statusLine = document.getElementById("conversation-status");
   const liveError = composer && composer.querySelector(".composer-live-error");
-  const TYPING_SHOW_MS = 5000;
-  const TYPING_SEND_MS = 2500;
+  const http = window.AppHttp;
   const typingTimers = new Map(); // "user-5" / "group-3" -> timeout id
-  let lastTypingSent = 0;
 
   // ---- dates --------------------------------------------------------------------------------
 
@@ -79,7 +77,7 @@
     idData: "messageId",
     menu: function (m) {
       return C.messageMenu([{ className: "message-forward", text: "Forward",
-        href: "/chats/messages/" + m.message_id + "/forward/", data: { messageId: m.message_id } }]);
+        href: http.url("message_forward", m.message_id), data: { messageId: m.message_id } }]);
     },
     hasTick: function (m) { return m.receiver_id !== m.sender_id; },
     decorate: function (row, m, out) {
@@ -152,7 +150,7 @@
   }
 
   function previewText(m) {
-    if (m.removed) { return "This message was removed"; }
+    if (m.removed) { return C.texts.message_removed; }
     if (m.content) { return m.content.length > 120 ? m.content.slice(0, 119) + "…" : m.content; }
     return "Attachment";
   }
@@ -215,7 +213,7 @@
     item.dataset.kind = row.kind;
     item.dataset[isUser ? "peerId" : "groupId"] = id;
     const link = el("a", "list-item-link");
-    link.href = isUser ? "/chats/" + id + "/" : "/groups/" + id + "/";
+    link.href = isUser ? http.url("chat", id) : http.url("group", id);
     link.setAttribute("aria-labelledby", "chat-name-" + key);
     link.setAttribute("aria-describedby", "chat-preview-" + key);
     if (isUser && id === peerId) { link.setAttribute("aria-current", "page"); }
@@ -248,7 +246,7 @@
     if (!list || refreshTimer) { return; }
     refreshTimer = setTimeout(function () {
       refreshTimer = null;
-      C.getJSON(list.dataset.chatsUrl)
+      http.getJSON(http.url("api_chats"))
         .then(function (page) {
           const rows = page.results.map(renderListRow);
           // Rows beyond the first page keep their place below the fresh ones.
@@ -272,7 +270,7 @@
     if (Number(item.dataset.lastMessageId || 0) >= g.group_message_id) { return; }
     setPreview(item, g, g.sender_id === me ? "You" : g.sender || null);
     moveToTop(item);
-    if (g.sender_id !== me && location.pathname !== "/groups/" + g.group_id + "/") {
+    if (g.sender_id !== me && location.pathname !== http.url("group", g.group_id)) {
       setUnread(item, unreadOf(item) + 1);
     }
   }
@@ -303,7 +301,7 @@
       statusLine.textContent = "typing...";
       statusLine.classList.add("typing-indicator");
     }
-    typingTimers.set(key, setTimeout(function () { hideTyping(key, userId); }, TYPING_SHOW_MS));
+    typingTimers.set(key, setTimeout(function () { hideTyping(key, userId); }, C.TYPING_SHOW_MS));
   }
 
   function hideTyping(key, userId) {
@@ -382,29 +380,10 @@
 
   // ---- sending, typing, history, forwarding -------------------------------------------------
 
-  // At most one `typing` frame per TYPING_SEND_MS: the first keystroke sends at once, later
-  // ones within the window schedule a single frame at its end (the peer shows it for 5 s).
-  let typingTimer = null;
-  function signalTyping() {
-    const wait = lastTypingSent + TYPING_SEND_MS - Date.now();
-    if (wait <= 0) {
-      lastTypingSent = Date.now();
-      socket.send({ type: "typing", receiver_id: peerId });
-    } else if (!typingTimer) {
-      typingTimer = setTimeout(function () {
-        typingTimer = null;
-        if (input.value.trim()) { signalTyping(); }
-      }, wait);
-    }
-  }
-
-  function resetTyping() {
-    clearTimeout(typingTimer);
-    typingTimer = null;
-    lastTypingSent = 0; // the server forgets its limit for this chat on a send, too
-  }
-
   if (composer && input && peerId !== null) {
+    const typing = C.typingSignal(
+      function () { socket.send({ type: "typing", receiver_id: peerId }); },
+      function () { return !!input.value.trim(); });
     C.composer({
       form: composer,
       input: input,
@@ -413,9 +392,9 @@
       send: function (content) {
         pendingSends.send({ type: "message.send", receiver_id: peerId, content: content },
           { message_id: null, sender_id: me, receiver_id: peerId, content: content });
-        resetTyping();
+        typing.reset(); // the server forgets its limit for this chat on a send, too
       },
-      onInput: function () { if (input.value.trim()) { signalTyping(); } },
+      typing: typing,
     });
   }
 
@@ -458,13 +437,7 @@
       event.preventDefault();
       const ids = Array.from(forwardForm.querySelectorAll("input[name=receiver_ids]:checked")).map(function (box) { return Number(box.value); });
       if (!ids.length) { forwardError.textContent = "Choose at least one chat."; forwardError.hidden = false; return; }
-      const url = app.dataset.forwardUrl.replace("/0/", "/" + forwardForm.dataset.messageId + "/");
-      fetch(url, {
-        method: "POST",
-        credentials: "same-origin",
-        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": C.csrfToken() },
-        body: JSON.stringify({ receiver_ids: ids }),
-      })
+      http.postJSON(http.url("api_message_forward", forwardForm.dataset.messageId), { receiver_ids: ids })
         .then(function (response) {
           return response.json().then(function (body) { return { ok: response.ok, body: body }; });
         })

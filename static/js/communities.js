@@ -15,7 +15,7 @@
     article.dataset.announcementId = a.announcement_id;
     article.appendChild(el("span", "announcement-sender", a.sender || ""));
     if (a.removed) {
-      article.appendChild(el("p", "announcement-text bubble-removed-text", "This announcement was deleted"));
+      article.appendChild(el("p", "announcement-text bubble-removed-text", C.texts.announcement_deleted));
     } else {
       C.renderMedia(article, a.media);
       if (a.content) { article.appendChild(el("p", "announcement-text", a.content)); }

@@ -1,12 +1,16 @@
 // What the conversation pages share (static/js/chat.js for 1:1 chats and the chat list,
 // static/js/groups.js for groups, static/js/communities.js for announcements): DOM and time
 // helpers, the message bubble (the markup of templates/chats/_message.html and
-// templates/groups/_message.html), ticks, sends waiting for their ack, the composer, and older
-// history on scrolling up. Loaded by shell.html before the page's own script, as
-// `window.Conversation`.
+// templates/groups/_message.html), ticks, sends waiting for their ack, the composer and its
+// "typing..." signal, and older history on scrolling up. Loaded by shell.html before the
+// page's own script, as `window.Conversation`.
 (function () {
   "use strict";
   const TICK_LABELS = { pending: "Pending", sent: "Sent", delivered: "Delivered", read: "Read", failed: "Not sent" };
+  // "This message was removed", "Forwarded many times"...: chats/texts.py, as shell.html's JSON.
+  const TEXTS = JSON.parse(document.getElementById("message-texts").textContent);
+  const TYPING_SEND_MS = 2500;
+  const TYPING_SHOW_MS = 5000;
 
   // ---- small helpers ------------------------------------------------------------------------
 
@@ -20,28 +24,12 @@
   function pad(n) { return String(n).padStart(2, "0"); }
   function hhmm(date) { return pad(date.getHours()) + ":" + pad(date.getMinutes()); }
 
-  function cookie(name) {
-    const match = document.cookie.split("; ").find(function (part) { return part.indexOf(name + "=") === 0; });
-    return match ? decodeURIComponent(match.slice(name.length + 1)) : "";
-  }
-
-  function csrfToken() {
-    const field = document.querySelector("input[name=csrfmiddlewaretoken]");
-    return cookie("csrftoken") || (field ? field.value : "");
-  }
-
   function newClientId() {
     if (window.crypto && typeof window.crypto.randomUUID === "function") { return window.crypto.randomUUID(); }
     return "c-" + Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 12);
   }
 
   function isVisible() { return document.visibilityState === "visible"; }
-
-  // GET a JSON page of the REST API with the session cookie.
-  function getJSON(url) {
-    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (response) { return response.ok ? response.json() : Promise.reject(response); });
-  }
 
   // ---- ticks --------------------------------------------------------------------------------
 
@@ -116,10 +104,10 @@
       if (!out && options.senderName) { bubble.appendChild(el("span", "bubble-sender", options.senderName(m))); }
       if (m.forwarded && !m.removed) {
         bubble.appendChild(el("span", "bubble-forwarded" + (m.forwarded_many_times ? " bubble-forwarded-many" : ""),
-          m.forwarded_many_times ? "Forwarded many times" : "Forwarded"));
+          m.forwarded_many_times ? TEXTS.forwarded_many : TEXTS.forwarded));
       }
       if (m.removed) {
-        bubble.appendChild(el("span", "bubble-text bubble-removed-text", "This message was removed"));
+        bubble.appendChild(el("span", "bubble-text bubble-removed-text", TEXTS.message_removed));
       } else {
         renderMedia(bubble, m.media);
         if (m.content) { bubble.appendChild(el("span", "bubble-text", m.content)); }
@@ -217,7 +205,7 @@
     function load() {
       if (!url || loading) { return; }
       loading = true;
-      getJSON(url)
+      window.AppHttp.getJSON(url)
         .then(function (page) {
           const before = log.scrollHeight;
           const anchor = log.querySelector(".message-row");
@@ -271,8 +259,37 @@
     });
   }
 
+  // "typing..." from a composer, for 1:1 chats and groups alike: at most one frame per
+  // TYPING_SEND_MS (the server relays one per 2 s; the peer shows it for TYPING_SHOW_MS). The
+  // first keystroke sends at once; later ones within the window schedule a single frame at its
+  // end, sent if stillTyping() then. reset() forgets the window (after a send, where the server
+  // forgets its own too). sendFrame() sends the `typing` frame.
+  function typingSignal(sendFrame, stillTyping) {
+    let lastSent = 0;
+    let timer = null;
+    function signal() {
+      const wait = lastSent + TYPING_SEND_MS - Date.now();
+      if (wait <= 0) {
+        lastSent = Date.now();
+        sendFrame();
+      } else if (!timer) {
+        timer = setTimeout(function () {
+          timer = null;
+          if (stillTyping()) { signal(); }
+        }, wait);
+      }
+    }
+    function reset() {
+      clearTimeout(timer);
+      timer = null;
+      lastSent = 0;
+    }
+    return { signal: signal, reset: reset };
+  }
+
   // Text goes out through send(content) (over the socket); attachments go through the form
-  // post. The textarea grows with its text; onInput() runs on every change.
+  // post. The textarea grows with its text; typing (a typingSignal) hears every change that
+  // leaves text in it.
   function composer(options) {
     const form = options.form;
     const input = options.input;
@@ -291,7 +308,7 @@
     input.addEventListener("input", function () {
       input.style.height = "";
       input.style.height = Math.min(input.scrollHeight, 140) + "px";
-      if (options.onInput) { options.onInput(); }
+      if (options.typing && input.value.trim()) { options.typing.signal(); }
     });
   }
 
@@ -307,12 +324,11 @@
   });
 
   window.Conversation = {
+    texts: TEXTS,
     el: el,
     pad: pad,
     hhmm: hhmm,
-    csrfToken: csrfToken,
     isVisible: isVisible,
-    getJSON: getJSON,
     setTick: setTick,
     makeTick: makeTick,
     messageMenu: messageMenu,
@@ -327,5 +343,7 @@
     placeRow: placeRow,
     submitOnEnter: submitOnEnter,
     composer: composer,
+    typingSignal: typingSignal,
+    TYPING_SHOW_MS: TYPING_SHOW_MS,
   };
 })();

@@ -21,11 +21,9 @@
   const liveError = composer && composer.querySelector(".group-live-error");
   const namesNode = document.getElementById("group-member-names");
   const names = namesNode ? JSON.parse(namesNode.textContent) : {};
-  const TYPING_SHOW_MS = 5000;
-  const TYPING_SEND_MS = 2500;
+  const http = window.AppHttp;
   const typists = new Map(); // user_id -> timeout id
   const subtitleText = subtitle ? subtitle.textContent : "";
-  let lastTypingSent = 0;
   let unreadWhileHidden = false;
 
   // ---- rendering ----------------------------------------------------------------------------
@@ -39,10 +37,13 @@
     idField: "group_message_id",
     idData: "groupMessageId",
     menu: function (m) {
-      const base = "/groups/" + m.group_id + "/messages/" + m.group_message_id + "/";
       const links = [];
-      if (m.sender_id === me) { links.push({ className: "message-info-link", text: "Message info", href: base + "info/" }); }
-      links.push({ className: "message-forward", text: "Forward", href: base + "forward/" });
+      if (m.sender_id === me) {
+        links.push({ className: "message-info-link", text: "Message info",
+          href: http.url("group_message_info", m.group_id, m.group_message_id) });
+      }
+      links.push({ className: "message-forward", text: "Forward",
+        href: http.url("group_message_forward", m.group_id, m.group_message_id) });
       return C.messageMenu(links);
     },
     senderName: function (m) { return m.sender || names[m.sender_id] || ""; },
@@ -63,11 +64,8 @@
   function markAllRead() {
     if (!C.isVisible()) { unreadWhileHidden = true; return; }
     unreadWhileHidden = false;
-    fetch(app.dataset.readUrl, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { Accept: "application/json", "X-CSRFToken": C.csrfToken() },
-    }).catch(function (err) { console.warn("marking the group read failed", err); });
+    http.send(http.url("api_group_read", groupId), { method: "POST" })
+      .catch(function (err) { console.warn("marking the group read failed", err); });
     clearListBadge();
   }
 
@@ -138,7 +136,7 @@
   socket.on("typing", function (frame) {
     if (frame.group_id !== groupId || frame.user_id === me) { return; }
     clearTimeout(typists.get(frame.user_id));
-    typists.set(frame.user_id, setTimeout(function () { hideTypist(frame.user_id); }, TYPING_SHOW_MS));
+    typists.set(frame.user_id, setTimeout(function () { hideTypist(frame.user_id); }, C.TYPING_SHOW_MS));
     renderTypists();
   });
 
@@ -159,13 +157,10 @@
         pendingSends.send({ type: "group_message.send", group_id: groupId, content: content },
           { group_message_id: null, group_id: groupId, sender_id: me, content: content });
       },
-      onInput: function () {
-        const now = Date.now();
-        if (input.value.trim() && now - lastTypingSent > TYPING_SEND_MS) {
-          lastTypingSent = now;
-          socket.send({ type: "typing", group_id: groupId });
-        }
-      },
+      // No reset on a send: the server keeps its limit for the group then.
+      typing: C.typingSignal(
+        function () { socket.send({ type: "typing", group_id: groupId }); },
+        function () { return !!input.value.trim(); }),
     });
   }
 

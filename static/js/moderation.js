@@ -10,8 +10,7 @@
 (function () {
   "use strict";
   const socket = window.AppSocket;
-  const REMOVED = "This message was removed";
-  const REPORT_URL = "/report/";
+  const REMOVED = JSON.parse(document.getElementById("message-texts").textContent).message_removed;
 
   function tombstone(row) {
     const bubble = row && row.querySelector(".bubble");
@@ -47,7 +46,7 @@
     });
 
     socket.on("account.suspended", function () {
-      window.location.assign("/login/");
+      window.location.assign(window.AppHttp.url("login"));
     });
   }
 
@@ -61,7 +60,7 @@
       id: group || row.dataset.messageId,
       next: window.location.pathname,
     });
-    link.href = REPORT_URL + "?" + params.toString();
+    link.href = window.AppHttp.url("report") + "?" + params.toString();
     return link;
   }
 

@@ -77,7 +77,7 @@
 
   function connect() {
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    ws = new WebSocket(scheme + location.host + "/ws/");
+    ws = new WebSocket(scheme + location.host + AppHttp.url("socket"));
     ws.addEventListener("message", function (event) {
       let frame;
       try { frame = JSON.parse(event.data); } catch (err) { return; }
@@ -96,7 +96,7 @@
       dispatch(frame);
       // Signed out elsewhere (a password change, a revoked token): leave instead of
       // reconnecting with a session that no longer holds.
-      if (frame.type === "session.revoked") { window.location.assign("/login/"); }
+      if (frame.type === "session.revoked") { window.location.assign(AppHttp.url("login")); }
     });
     ws.addEventListener("close", function () {
       dispatch({ type: "_disconnected" });

@@ -6,8 +6,7 @@
   const app = document.getElementById("status-app");
   if (!app) { return; }
   const me = Number(app.dataset.me);
-  const storiesUrl = app.dataset.storiesUrl;
-  const csrf = app.dataset.csrf;
+  const http = window.AppHttp;
   const dialog = document.getElementById("story-viewer");
   const el = function (id) { return document.getElementById(id); };
   const IMAGE_SECONDS = 5;
@@ -287,16 +286,10 @@
 
   // --- talking to the server ---------------------------------------------------------------
 
-  function api(path, options) {
-    const init = Object.assign({ credentials: "same-origin", headers: {} }, options || {});
-    init.headers = Object.assign({ Accept: "application/json", "X-CSRFToken": csrf }, init.headers);
-    return fetch(storiesUrl + path, init);
-  }
-
   function markViewed(story) {
     if (story.user_id === me || story.viewed) { return; }
     story.viewed = true;
-    api(story.story_id + "/view/", { method: "POST" }).catch(function () { story.viewed = false; });
+    http.send(http.url("api_story_view", story.story_id), { method: "POST" }).catch(function () { story.viewed = false; });
   }
 
   function toggleViewers() {
@@ -311,7 +304,7 @@
   }
 
   function loadViewers(story) {
-    api(story.story_id + "/views/").then(function (response) {
+    http.send(http.url("api_story_views", story.story_id)).then(function (response) {
       return response.ok ? response.json() : { results: [] };
     }).then(function (data) {
       const list = el("story-viewers");
@@ -339,7 +332,7 @@
   function deleteCurrent() {
     const story = current && current.list[current.index];
     if (!story || !window.confirm("Delete this status update?")) { return; }
-    api(story.story_id + "/", { method: "DELETE" }).then(function (response) {
+    http.send(http.url("api_story", story.story_id), { method: "DELETE" }).then(function (response) {
       if (!response.ok && response.status !== 404) { return; }
       stories.delete(story.story_id);
       const rest = storiesOf(me);

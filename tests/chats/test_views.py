@@ -1,5 +1,6 @@
 """HTML chat pages: the chat list, an open conversation, the no-JS composer and forwarding."""
 
+import json
 import re
 
 import pytest
@@ -11,6 +12,7 @@ from django.utils import timezone
 from accounts import services as account_services
 from chats import selectors, services
 from chats.models import Message
+from chats.texts import PAGE_TEXTS
 from tests.accounts.conftest import image_bytes, upload
 from tests.chats.test_selectors import group_with
 
@@ -116,6 +118,13 @@ def test_removed_messages_show_no_content(alice_browser, alice, bob):
 
     assert "rude words" not in page
     assert "This message was removed" in page
+
+
+def test_the_page_gives_its_scripts_the_message_texts(alice_browser):
+    page = html(alice_browser.get("/"))
+
+    found = re.search(r'<script id="message-texts" type="application/json">(.*?)</script>', page)
+    assert found and json.loads(found.group(1)) == PAGE_TEXTS
 
 
 def test_an_unknown_conversation_is_404(alice_browser):

@@ -360,7 +360,7 @@ def test_removed_messages_cannot_be_forwarded(group, alice, staff):
 def test_one_member_receiving_does_not_make_it_delivered(group, alice, bob, pushes):
     message = services.send_group_message(alice, group=group, content="Hi")
 
-    services.mark_group_messages_delivered(bob, message_ids=[message.id])
+    services.mark_group_messages_delivered_batch([(bob.id, [message.id])])
 
     message.refresh_from_db()
     assert message.delivered_at is None
@@ -374,8 +374,8 @@ def test_delivered_is_set_and_pushed_to_the_sender_once_everyone_received(
     message = services.send_group_message(alice, group=group, content="Hi")
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.mark_group_messages_delivered(bob, message_ids=[message.id])
-        services.mark_group_messages_delivered(carol, message_ids=[message.id])
+        services.mark_group_messages_delivered_batch([(bob.id, [message.id])])
+        services.mark_group_messages_delivered_batch([(carol.id, [message.id])])
 
     message.refresh_from_db()
     assert message.delivered_at is not None and message.read_at is None
@@ -556,8 +556,7 @@ def test_a_retry_of_a_message_every_member_has_goes_to_the_sender_only(
     group, alice, bob, carol, pushes, django_capture_on_commit_callbacks
 ):
     message = services.send_group_message(alice, group=group, content="hi", client_id="k")
-    services.mark_group_messages_delivered(bob, message_ids=[message.id])
-    services.mark_group_messages_delivered(carol, message_ids=[message.id])
+    services.mark_group_messages_delivered_batch([(bob.id, [message.id]), (carol.id, [message.id])])
     pushes.clear()
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from chats.texts import FORWARDED_MANY_TIMES
 from groups import services
 from groups.models import Group, GroupMember, GroupMessage
 from tests.groups.conftest import befriend
@@ -181,3 +182,18 @@ def test_the_group_page_lists_in_the_inbox_with_unread_count(client, group, alic
 
     assert f'href="/groups/{group.id}/"' in html
     assert '2<span class="visually-hidden"> unread' in html
+
+
+def test_forwarded_labels_in_a_group_follow_whatsapp(alice_web, group, bob):
+    once = services.send_group_message(bob, group=group, content="pass on")
+    viral = services.send_group_message(bob, group=group, content="viral")
+    GroupMessage.objects.filter(id=once.id).update(forward_count=FORWARDED_MANY_TIMES - 1)
+    GroupMessage.objects.filter(id=viral.id).update(forward_count=FORWARDED_MANY_TIMES)
+
+    page = alice_web.get(reverse("groups:detail", args=[group.id])).content.decode()
+
+    assert page.count('<span class="bubble-forwarded">Forwarded</span>') == 1
+    assert (
+        page.count('<span class="bubble-forwarded bubble-forwarded-many">Forwarded many times<')
+        == 1
+    )
