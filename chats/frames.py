@@ -6,10 +6,8 @@ Handlers only check the frame's shape and route it to :mod:`chats.services` in a
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
-from collections import Counter
 from typing import Any
 
 from chats import selectors, services
@@ -25,6 +23,7 @@ from whatsapp.frames import (
     on_disconnect,
     sync_source,
 )
+from whatsapp.heartbeat import Heartbeat
 from whatsapp.realtime import apublish
 
 logger = logging.getLogger(__name__)
@@ -171,48 +170,16 @@ async def announce_online(consumer) -> None:
     consumer.counted_online = True
 
 
-class _Heartbeat:
-    """The open sockets of this server process per user, kept counted as online (see
-    services.refresh_presence) by ONE task per process while it has sockets; a task per socket
-    cost every idle socket its memory and every user a cache round trip a minute.
-    """
+class _Heartbeat(Heartbeat):
+    """Keeps this process's users counted as online (services.refresh_presence)."""
 
-    _by_loop: dict[int, _Heartbeat] = {}
+    name = "presence heartbeat"
 
-    def __init__(self, loop: asyncio.AbstractEventLoop):
-        self.loop = loop
-        self.sockets: Counter[int] = Counter()
-        self.task: asyncio.Task | None = None
+    def interval(self) -> float:
+        return services.PRESENCE_HEARTBEAT_SECONDS
 
-    @classmethod
-    def for_loop(cls) -> _Heartbeat:
-        loop = asyncio.get_running_loop()
-        beat = cls._by_loop.get(id(loop))
-        if beat is None or beat.loop is not loop:
-            beat = cls._by_loop[id(loop)] = cls(loop)
-        return beat
-
-    def add(self, user_id: int) -> None:
-        self.sockets[user_id] += 1
-        if self.task is None:
-            self.task = self.loop.create_task(self._run())
-
-    def remove(self, user_id: int) -> None:
-        self.sockets[user_id] -= 1
-        if self.sockets[user_id] <= 0:
-            del self.sockets[user_id]
-        if not self.sockets and self.task is not None:
-            self.task.cancel()
-            self.task = None
-
-    async def _run(self) -> None:
-        refresh = database_sync_to_async(services.refresh_presence)
-        while True:
-            await asyncio.sleep(services.PRESENCE_HEARTBEAT_SECONDS)
-            try:
-                await refresh(dict(self.sockets))
-            except Exception:  # a cache hiccup must not end the heartbeat
-                logger.exception("presence heartbeat failed")
+    def beat(self, open_sockets: dict[int, int]) -> None:
+        services.refresh_presence(open_sockets)
 
 
 @on_connect

@@ -13,14 +13,13 @@ per process.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections import Counter
 
 from django.conf import settings
 from django.core.cache import cache
 
 from whatsapp import cache as counters
+from whatsapp import heartbeat
 from whatsapp.db import database_sync_to_async
 
 logger = logging.getLogger(__name__)
@@ -69,46 +68,16 @@ def refresh(open_sockets: dict[int, int]) -> None:
             cache.incr(key, n)
 
 
-class Heartbeat:
-    """The open sockets of this server process per user, refreshed by ONE task per event loop
-    while it has any (a task per socket would cost every idle socket memory)."""
+class Heartbeat(heartbeat.Heartbeat):
+    """Keeps the socket counts of this process's users alive (:func:`refresh`)."""
 
-    _by_loop: dict[int, Heartbeat] = {}
+    name = "socket count heartbeat"
 
-    def __init__(self, loop: asyncio.AbstractEventLoop):
-        self.loop = loop
-        self.sockets: Counter[int] = Counter()
-        self.task: asyncio.Task | None = None
+    def interval(self) -> float:
+        return HEARTBEAT_SECONDS
 
-    @classmethod
-    def for_loop(cls) -> Heartbeat:
-        loop = asyncio.get_running_loop()
-        beat = cls._by_loop.get(id(loop))
-        if beat is None or beat.loop is not loop:
-            beat = cls._by_loop[id(loop)] = cls(loop)
-        return beat
-
-    def add(self, user_id: int) -> None:
-        self.sockets[user_id] += 1
-        if self.task is None:
-            self.task = self.loop.create_task(self._run())
-
-    def remove(self, user_id: int) -> None:
-        self.sockets[user_id] -= 1
-        if self.sockets[user_id] <= 0:
-            del self.sockets[user_id]
-        if not self.sockets and self.task is not None:
-            self.task.cancel()
-            self.task = None
-
-    async def _run(self) -> None:
-        refresh_counts = database_sync_to_async(refresh)
-        while True:
-            await asyncio.sleep(HEARTBEAT_SECONDS)
-            try:
-                await refresh_counts(dict(self.sockets))
-            except Exception:  # a cache hiccup must not end the heartbeat
-                logger.exception("socket count heartbeat failed")
+    def beat(self, open_sockets: dict[int, int]) -> None:
+        refresh(open_sockets)
 
 
 async def aclaim(user_id: int) -> bool:
