@@ -21,6 +21,7 @@ from whatsapp.frames import (
     int_field,
     on_connect,
     on_disconnect,
+    str_field,
     sync_source,
 )
 from whatsapp.heartbeat import Heartbeat
@@ -63,11 +64,7 @@ _sends = Batch(_send_batch, window=0, concurrency=2)
 @frame("message.send", required=("receiver_id", "content", "client_id"))
 async def message_send(consumer, data: dict[str, Any]) -> None:
     receiver_id = int_field(data, "receiver_id")
-    content, client_id = data["content"], data["client_id"]
-    if not isinstance(content, str):
-        raise DomainError("content must be a string.", code="invalid")
-    if not isinstance(client_id, str):
-        raise DomainError("client_id must be a string.", code="invalid")
+    content, client_id = str_field(data, "content"), str_field(data, "client_id")
     message = await _sends.submit(
         consumer.user, receiver_id, content, client_id, consumer.channel_name
     )

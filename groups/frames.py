@@ -18,7 +18,7 @@ from groups.serializers import group_message_json
 from whatsapp import ratelimit
 from whatsapp.db import Batch, database_sync_to_async
 from whatsapp.errors import DomainError, NotFound
-from whatsapp.frames import frame, int_field, on_connect, sync_source
+from whatsapp.frames import frame, int_field, on_connect, str_field, sync_source
 
 # At most this many waiting group messages are pushed on connect; `sync` fetches the rest.
 CONNECT_PUSH_LIMIT = 200
@@ -38,7 +38,7 @@ def _new_frame(message) -> dict[str, Any]:
 
 
 def _send(
-    user: User, group_id: int, content: str, client_id: str | None, origin_channel: str
+    user: User, group_id: int, content: str, client_id: str, origin_channel: str
 ) -> dict[str, Any]:
     ratelimit.check_send(user.id)
     group = Group.objects.only("id").filter(id=group_id).first()
@@ -50,20 +50,16 @@ def _send(
     return group_message_json(message)
 
 
-@frame("group_message.send", required=("group_id", "content"))
+# The same fields, read the same way, as ``message.send``: client_id is required, a string.
+@frame("group_message.send", required=("group_id", "content", "client_id"))
 async def group_message_send(consumer, data: dict[str, Any]) -> None:
     group_id = int_field(data, "group_id")
-    content = data["content"]
-    if not isinstance(content, str):
-        raise DomainError("content must be a string.", code="invalid", field="content")
-    client_id = data.get("client_id")
-    if isinstance(client_id, int) and not isinstance(client_id, bool):
-        client_id = str(client_id)
+    content, client_id = str_field(data, "content"), str_field(data, "client_id")
     payload = await database_sync_to_async(_send)(
         consumer.user, group_id, content, client_id, consumer.channel_name
     )
     await consumer.send_json(
-        {"type": "group_message.ack", "client_id": data.get("client_id"), "group_message": payload}
+        {"type": "group_message.ack", "client_id": client_id, "group_message": payload}
     )
 
 

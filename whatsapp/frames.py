@@ -55,6 +55,14 @@ def int_field(data: dict[str, Any], name: str, *, minimum: int = 1) -> int:
     return value
 
 
+def str_field(data: dict[str, Any], name: str) -> str:
+    """Frame field ``name`` as a string; else ``invalid``."""
+    value = data.get(name)
+    if not isinstance(value, str):
+        raise DomainError(f"{name} must be a string.", code="invalid", field=name)
+    return value
+
+
 def frame(type_: str, *, required: tuple[str, ...] = ()) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
         if type_ in HANDLERS:

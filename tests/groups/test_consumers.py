@@ -82,8 +82,9 @@ async def test_a_stranger_gets_a_not_found_error_and_nothing_is_stored(group, ma
 @pytest.mark.parametrize(
     "frame",
     [
-        {"type": "group_message.send", "group_id": "1", "content": "x"},
-        {"type": "group_message.send", "group_id": 1, "content": 5},
+        {"type": "group_message.send", "group_id": "1", "content": "x", "client_id": "a"},
+        {"type": "group_message.send", "group_id": 1, "content": 5, "client_id": "a"},
+        {"type": "group_message.send", "group_id": 1, "content": "x", "client_id": 5},
         {"type": "group_message.read", "group_message_ids": "1"},
         {"type": "group_message.delivered", "group_message_ids": [True]},
     ],
@@ -94,6 +95,17 @@ async def test_malformed_group_frames_get_an_error(alice, frame):
     await socket.send_json_to(frame)
 
     assert (await receive_until(socket, "error"))["code"] == "invalid"
+    await socket.disconnect()
+
+
+async def test_a_group_send_needs_a_client_id_as_a_1_1_send_does(alice, group):
+    socket = await connect(alice)
+
+    await socket.send_json_to({"type": "group_message.send", "group_id": group.id, "content": "x"})
+
+    error = await receive_until(socket, "error")
+    assert error["code"] == "missing_field" and "client_id" in error["detail"]
+    assert not await GroupMessage.objects.filter(group=group).aexists()
     await socket.disconnect()
 
 
