@@ -26,7 +26,7 @@ from communities.selectors import CommunityAdmin, community_admin_ids, community
 from communities.serializers import announcement_json
 from groups.models import Group, GroupMember
 from groups.services import clean_name, group_channel
-from whatsapp import realtime
+from whatsapp import ratelimit, realtime
 from whatsapp.errors import DomainError, Forbidden, NotFound
 
 NAME_MAX_LENGTH = Community._meta.get_field("name").max_length
@@ -154,15 +154,16 @@ def post_announcement(
     """Post an announcement (community admins only) and push it to every member live.
 
     ``files`` are attached through :func:`chats.media.attach_media`; with files the content
-    may be blank.
+    may be blank. It counts against the sender's MESSAGE_SEND_RATE, as every send does.
     """
     from chats.media import atomic_with_files, attach_media
 
     content = content or ""
     files = list(files or ())
     check_content(content, has_media=bool(files))
+    _require_admin(sender, community)
+    ratelimit.check_send(sender.id)  # an announcement counts as a message sent
     with atomic_with_files():
-        _require_admin(sender, community)
         announcement = CommunityAnnouncement.objects.create(
             community=community, sender=sender, content=content
         )

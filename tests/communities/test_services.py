@@ -116,3 +116,21 @@ def test_staff_remove_announcements(community, alice, staff):
     assert services.remove_announcements(staff, announcement_ids=[announcement.id]) == 1
     with pytest.raises(Forbidden):
         services.remove_announcements(alice, announcement_ids=[announcement.id])
+
+
+def test_announcements_count_against_the_send_rate(community, alice, settings):
+    from django.core.cache import cache
+
+    from whatsapp.errors import RateLimited
+
+    cache.clear()
+    settings.MESSAGE_SEND_RATE = "2/60s"
+    for n in range(2):
+        services.post_announcement(alice, community=community, content=f"news {n}")
+
+    with pytest.raises(RateLimited) as refused:
+        services.post_announcement(alice, community=community, content="one too many")
+
+    assert refused.value.retry_after >= 1
+    assert CommunityAnnouncement.objects.count() == 2
+    cache.clear()
