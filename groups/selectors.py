@@ -59,12 +59,16 @@ def group_members(group: Group) -> QuerySet[GroupMember]:
     )
 
 
-def addable_contacts(user: User, group: Group) -> list[User]:
-    """``user``'s contacts who are not members of the group yet (for the add-member form)."""
-    members = GroupMember.objects.filter(group_id=group.id).values("user_id")
+def addable_contacts(user: User, group: Group | None = None) -> list[User]:
+    """``user``'s active contacts they have not blocked (whom they may put in a group), less
+    the members of ``group`` if given (the add-member form's choices)."""
+    contacts = contacts_of(user)
+    if group is not None:
+        members = GroupMember.objects.filter(group_id=group.id).values("user_id")
+        contacts = contacts.exclude(contact_user_id__in=members)
     return [
         contact.contact_user
-        for contact in contacts_of(user).exclude(contact_user_id__in=members)
+        for contact in contacts
         if not contact.is_blocked and contact.contact_user.is_active
     ]
 

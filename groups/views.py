@@ -17,7 +17,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.selectors import contacts_of
 from chats.views import chat_sidebar
 from groups import selectors, services
 from groups.forms import (
@@ -45,19 +44,11 @@ def _member_or_404(group, user_id: int):
     return membership
 
 
-def _addable(user) -> list:
-    return [
-        contact.contact_user
-        for contact in contacts_of(user)
-        if not contact.is_blocked and contact.contact_user.is_active
-    ]
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def new_group(request):
     """Create a group: a name and members picked from my contacts."""
-    contacts = _addable(request.user)
+    contacts = selectors.addable_contacts(request.user)
     form = GroupCreateForm(request.POST or None, contacts=contacts)
 
     def create(data):
@@ -143,7 +134,7 @@ def delete(request, group_id: int):
 @require_POST
 def add_member(request, group_id: int):
     group = _group_or_404(request.user, group_id)
-    form = MemberAddForm(request.POST, contacts=_addable(request.user))
+    form = MemberAddForm(request.POST, contacts=selectors.addable_contacts(request.user))
     if not form.is_valid():
         messages.error(request, "Choose one of your contacts to add.")
         return redirect("groups:detail", group_id=group.id)
