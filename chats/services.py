@@ -27,6 +27,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.selectors import is_blocked_between, message_targets
 from chats import selectors
+from chats.media import atomic_with_files, attach_media, forward_media, mark_without_media
 from chats.models import Message
 from chats.serializers import message_json
 from chats.texts import is_forwarded_many_times
@@ -158,7 +159,6 @@ def send_message(
     into an error. ``files`` are attached through :func:`chats.media.attach_media`; with files the
     content may be blank. A message to oneself ("Message yourself") is delivered and read at once.
     """
-    from chats.media import atomic_with_files, attach_media, mark_without_media
 
     content = content or ""
     files = list(files or ())
@@ -293,7 +293,6 @@ def _store_new(
     fresh: Iterable[tuple[int, Message]], sends: Sequence[SocketSend], results: list
 ) -> None:
     """Store the new messages of :func:`send_many` in one transaction and push each."""
-    from chats.media import mark_without_media
 
     fresh = list(fresh)
     if not fresh:
@@ -344,7 +343,6 @@ def forward_message(sender: User, *, message: Message, receivers: Sequence[User]
     message behind five or more shows "Forwarded many times" and, as on WhatsApp, is forwarded
     to one chat at a time.
     """
-    from chats.media import atomic_with_files, forward_media
 
     if message.sender_id != sender.id and message.receiver_id != sender.id:
         raise NotFound("No such message.")

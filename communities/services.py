@@ -20,6 +20,9 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
+from chats import media
+from chats.media import atomic_with_files, attach_media
+from chats.models import Multimedia
 from chats.services import check_content
 from communities.models import Community, CommunityAnnouncement, CommunityGroup
 from communities.selectors import CommunityAdmin, community_admin_ids, community_group_ids
@@ -100,8 +103,6 @@ def update_community(
 
 def delete_community(user: User, *, community: Community) -> None:
     """Delete the community and its announcements; its groups stay, on their own again."""
-    from chats import media
-    from chats.models import Multimedia
 
     with transaction.atomic():
         _require_admin(user, community)
@@ -156,7 +157,6 @@ def post_announcement(
     ``files`` are attached through :func:`chats.media.attach_media`; with files the content
     may be blank. It counts against the sender's MESSAGE_SEND_RATE, as every send does.
     """
-    from chats.media import atomic_with_files, attach_media
 
     content = content or ""
     files = list(files or ())
@@ -178,7 +178,6 @@ def post_announcement(
 
 def remove_announcements(staff: User, *, announcement_ids: Sequence[int]) -> int:
     """Remove announcements for everyone (staff moderation), deleting their media."""
-    from chats import media
 
     if not staff.is_staff:
         raise Forbidden("Only staff can remove announcements.")

@@ -38,8 +38,12 @@ from django.utils import timezone
 
 from accounts.models import Contact, User
 from accounts.selectors import blocked_user_ids
+from chats import media
+from chats.media import atomic_with_files, attach_media, forward_media, mark_without_media
+from chats.models import Multimedia
 from chats.services import MAX_RECEIPT_IDS, check_content, clean_client_id, forward_targets
 from groups.models import Group, GroupMember, GroupMessage, GroupMessageReceipt
+from groups.selectors import visible_group_message
 from groups.serializers import group_message_json
 from whatsapp import realtime
 from whatsapp.errors import Blocked, Conflict, DomainError, Forbidden, NotFound
@@ -176,8 +180,6 @@ def rename_group(user: User, *, group: Group, name: str) -> Group:
 
 def delete_group(user: User, *, group: Group) -> None:
     """Delete the group with its messages, receipts and media (admins only)."""
-    from chats import media
-    from chats.models import Multimedia
 
     channel = group_channel(group.id)
     with transaction.atomic():
@@ -361,7 +363,6 @@ def send_group_message(
     :func:`chats.media.attach_media`; with files the content may be blank. ``origin_channel``
     (the sending socket) gets no ``group_message.new``: the consumer answers it with an ack.
     """
-    from chats.media import atomic_with_files, attach_media, mark_without_media
 
     content = content or ""
     files = list(files or ())
@@ -403,8 +404,6 @@ def forward_group_message(
     all or nothing. As on WhatsApp, at most five chats at a time, and one for a message
     already forwarded many times.
     """
-    from chats.media import atomic_with_files, forward_media
-    from groups.selectors import visible_group_message
 
     message = visible_group_message(sender, message.group_id, message.id)
     targets = forward_targets(message, groups, field="group_ids", noun="group")
@@ -439,7 +438,6 @@ def remove_group_messages(staff: User, *, message_ids: Iterable[int]) -> int:
     A removed message keeps its place in the history but shows no content or media. Returns
     how many messages were newly removed.
     """
-    from chats import media
 
     if not staff.is_staff:
         raise Forbidden("Only staff can remove messages.")
