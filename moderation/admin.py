@@ -19,11 +19,10 @@ from django.core.files.storage import default_storage
 from django.db.models import Case, Count, IntegerField, Value, When
 from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404, redirect
-from django.template.defaultfilters import filesizeformat, truncatechars
+from django.template.defaultfilters import truncatechars
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
 
 from accounts.models import User
 from chats.media import media_kind
@@ -42,22 +41,31 @@ class ActionSpec:
     reason_required: bool
     confirm: str
     done: str
+    button: str = ""  # its label on a report's page
 
 
 ACTIONS = {
-    "dismiss": ActionSpec("Dismiss reports", "change_report", False, "Dismiss", "Dismissed"),
+    "dismiss": ActionSpec(
+        "Dismiss reports", "change_report", False, "Dismiss", "Dismissed", "Dismiss"
+    ),
     "remove_content": ActionSpec(
         "Remove the reported content",
         "remove_content",
         True,
         "Remove for everyone",
         "Removed the content of",
+        "Remove content",
     ),
     "suspend_user": ActionSpec(
-        "Suspend the reported users", "suspend_user", True, "Suspend", "Acted on"
+        "Suspend the reported users", "suspend_user", True, "Suspend", "Acted on", "Suspend user"
     ),
     "ban_from_group": ActionSpec(
-        "Ban the reported users from the group", "ban_from_group", True, "Ban", "Acted on"
+        "Ban the reported users from the group",
+        "ban_from_group",
+        True,
+        "Ban",
+        "Acted on",
+        "Ban from group",
     ),
 }
 
@@ -81,40 +89,9 @@ class ReasonForm(forms.Form):
             )
 
 
-def _user_link(user: User | None, fallback: str = "—"):
-    if user is None:
-        return fallback
-    url = reverse("admin:accounts_user_change", args=[user.id])
-    suspended = "" if user.is_active else " (suspended)"
-    return format_html('<a href="{}">{}</a>{}', url, str(user), suspended)
-
-
-def _media_html(rows) -> str:
-    """Thumbnails (images) or download links of a message's current attachments."""
-    parts = []
-    for row in rows:
-        download = reverse("admin:chats_multimedia_file", args=[row.id])
-        if row.thumbnail:
-            thumb = reverse("admin:chats_multimedia_thumb", args=[row.id])
-            parts.append(
-                format_html(
-                    '<a href="{}"><img src="{}" alt="{}" class="moderation-thumb"></a>',
-                    download,
-                    thumb,
-                    row.original_name or "image",
-                )
-            )
-        else:
-            parts.append(
-                format_html(
-                    '<a href="{}">{} ({}, {})</a>',
-                    download,
-                    row.original_name or "file",
-                    media_kind(row.file_type),
-                    filesizeformat(row.size),
-                )
-            )
-    return mark_safe(" ".join(parts))  # every part went through format_html
+def _render(name: str, **context) -> str:
+    """One of the report page's fragments (``templates/admin/moderation/``), autoescaped."""
+    return render_to_string(f"admin/moderation/{name}.html", context)
 
 
 class ReadOnlyAdminMixin:
@@ -142,28 +119,11 @@ class ReportSnapshotInline(ReadOnlyAdminMixin, admin.TabularInline):
 
     @admin.display(description="content")
     def text(self, snapshot: ReportSnapshot):
-        return format_html('<div class="moderation-text">{}</div>', snapshot.content or "—")
+        return _render("report/snapshot_text", snapshot=snapshot)
 
     @admin.display(description="media")
     def attachments(self, snapshot: ReportSnapshot):
-        parts = []
-        for index, item in enumerate(snapshot.media or []):
-            label = f"{item.get('original_name') or 'file'} ({item.get('file_type', '')}, " + (
-                f"{filesizeformat(item.get('size') or 0)})"
-            )
-            if item.get("evidence"):
-                url = reverse("admin:moderation_report_evidence", args=[snapshot.id, index])
-                parts.append(
-                    format_html(
-                        '<a href="{}"><img src="{}" alt="{}" class="moderation-thumb"></a>',
-                        url,
-                        url,
-                        label,
-                    )
-                )
-            else:
-                parts.append(format_html("<span>{}</span>", label))
-        return mark_safe(" ".join(parts)) if parts else "—"
+        return _render("report/snapshot_media", snapshot=snapshot)
 
 
 @admin.register(Report)
@@ -299,138 +259,67 @@ class ReportAdmin(admin.ModelAdmin):
         if user is None:
             return "—"
         open_count = Report.objects.filter(reported_user=user, status=Report.Status.OPEN).count()
-        return format_html("{} · {} open report(s) about this user", _user_link(user), open_count)
+        return _render("report/reported_user", user=user, open_count=open_count)
 
     @admin.display(description="group")
     def group_link(self, report: Report):
-        group = report.group
-        if group is None:
+        if report.group is None:
             return "—"
-        url = reverse("admin:groups_group_change", args=[group.id])
-        return format_html(
-            '<a href="{}">{}</a> ({} members)', url, group.name, group.memberships.count()
-        )
+        return _render("report/group_link", **self._group_context(report))
+
+    def _group_context(self, report: Report) -> dict:
+        return {"group": report.group, "member_count": report.group.memberships.count()}
 
     @admin.display(description="what was reported, as it is now")
     def reported_content(self, report: Report):
         if report.kind == Report.Kind.MESSAGE and report.message:
-            return self._message_html(report.message, f"1:1 message to {report.message.receiver}")
+            message = report.message
+            return self._message_html(message, f"1:1 message to {message.receiver}")
         if report.kind == Report.Kind.GROUP_MESSAGE and report.group_message:
             message = report.group_message
             return self._message_html(message, f"message in group {message.group.name}")
         if report.kind == Report.Kind.STORY and report.story:
-            return self._story_html(report)
+            return _render("report/reported_story", report=report, story=report.story)
         if report.kind == Report.Kind.USER and report.reported_user:
-            user = report.reported_user
-            return format_html(
-                "User {} · status “{}” · joined {}",
-                _user_link(user),
-                user.status,
-                user.created_at.strftime("%Y-%m-%d"),
-            )
+            return _render("report/reported_account", user=report.reported_user)
         if report.kind == Report.Kind.GROUP and report.group:
-            return format_html("Group {}", self.group_link(report))
+            return _render("report/reported_group", **self._group_context(report))
         kind = report.get_kind_display().lower()
         return f"The reported {kind} #{report.target_id} no longer exists."
 
     def _message_html(self, message, where: str):
         admin_name = "chats_message" if isinstance(message, Message) else "groups_groupmessage"
-        url = reverse(f"admin:{admin_name}_change", args=[message.id])
-        head = format_html(
-            '<a href="{}">#{}</a> from {} ({}), sent {}',
-            url,
-            message.id,
-            _user_link(message.sender),
-            where,
-            message.sent_at.strftime("%Y-%m-%d %H:%M UTC"),
-        )
-        if message.removed_at:
-            body = format_html(
-                "<p><em>{}</em> (removed {})</p>",
-                MESSAGE_REMOVED,
-                message.removed_at.strftime("%Y-%m-%d %H:%M UTC"),
-            )
-        else:
-            body = format_html(
-                '<div class="moderation-text">{}</div><div>{}</div>',
-                message.content or "",
-                _media_html(message.media.all()),
-            )
-        return format_html("{}{}", head, body)
-
-    def _story_html(self, report: Report):
-        story = report.story
-        url = reverse("admin:stories_story_change", args=[story.id])
-        head = format_html(
-            '<a href="{}">Story #{}</a> by {}, posted {}, expires {}',
-            url,
-            story.id,
-            _user_link(story.user),
-            story.created_at.strftime("%Y-%m-%d %H:%M UTC"),
-            story.expires_at.strftime("%Y-%m-%d %H:%M UTC"),
-        )
-        if story.removed_at:
-            return format_html("{}<p><em>Removed {}</em></p>", head, story.removed_at)
-        image = ""
-        if story.thumbnail:
-            thumb = reverse("admin:moderation_report_story_thumbnail", args=[report.id])
-            image = format_html('<img src="{}" alt="story" class="moderation-thumb">', thumb)
-        elif story.file:
-            image = format_html("<p>{} ({})</p>", story.file_type, filesizeformat(story.size))
-        return format_html(
-            '{}<div class="moderation-text">{}</div>{}', head, story.content or "", image
+        media = []
+        if not message.removed_at:
+            media = [{"row": row, "kind": media_kind(row.file_type)} for row in message.media.all()]
+        return _render(
+            "report/reported_message",
+            message=message,
+            where=where,
+            change_url_name=f"admin:{admin_name}_change",
+            removed_text=MESSAGE_REMOVED,
+            media=media,
         )
 
     @admin.display(description="audit log")
     def audit_trail(self, report: Report):
-        entries = report.audit_entries.order_by("created_at", "id")
+        entries = list(report.audit_entries.order_by("created_at", "id"))
         if not entries:
             return "—"
-        return format_html(
-            "<ul>{}</ul>",
-            format_html_join(
-                "",
-                "<li>{} · {} · {} · “{}”</li>",
-                (
-                    (
-                        e.created_at.strftime("%Y-%m-%d %H:%M UTC"),
-                        e.actor_label,
-                        e.get_action_display(),
-                        e.reason or "no reason given",
-                    )
-                    for e in entries
-                ),
-            ),
-        )
+        return _render("report/audit_trail", entries=entries)
 
     # --- the report page: read-only, with action buttons ----------------------------------
-
-    def available_actions(self, request, report: Report) -> list[tuple[str, str]]:
-        """(name, label) of the actions this staff user may take on this report now."""
-        options = []
-        if report.is_open and self._allowed(request, "change_report"):
-            options.append(("dismiss", "Dismiss"))
-        content = report.content
-        if (
-            content is not None
-            and content.removed_at is None
-            and self._allowed(request, "remove_content")
-        ):
-            options.append(("remove_content", "Remove content"))
-        user = report.reported_user
-        if user is not None and user.is_active and self._allowed(request, "suspend_user"):
-            options.append(("suspend_user", "Suspend user"))
-        if report.group is not None and self._allowed(request, "ban_from_group"):
-            options.append(("ban_from_group", "Ban from group"))
-        return options
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         report = self.get_object(request, object_id)
         extra_context = dict(extra_context or {})
         if report is not None:
             extra_context["moderation_actions"] = [
-                (label, reverse("admin:moderation_report_act", args=[report.id, name]))
-                for name, label in self.available_actions(request, report)
+                (
+                    ACTIONS[name].button,
+                    reverse("admin:moderation_report_act", args=[report.id, name]),
+                )
+                for name in services.report_actions_for(request.user, report=report)
             ]
         extra_context.update(
             show_save=False,
@@ -580,7 +469,9 @@ class ReportAdmin(admin.ModelAdmin):
         done = 0
         for report in reports:
             try:
-                self._act(request.user, report, action, reason, member=member)
+                services.act_on_report(
+                    request.user, report=report, action=action, reason=reason, member=member
+                )
             except DomainError as exc:
                 self.message_user(request, f"Report #{report.id}: {exc.detail}", messages.WARNING)
             else:
@@ -588,23 +479,6 @@ class ReportAdmin(admin.ModelAdmin):
         if done:
             self.message_user(
                 request, f"{ACTIONS[action].done} {done} report(s).", messages.SUCCESS
-            )
-
-    def _act(self, actor, report: Report, action: str, reason: str, *, member=None) -> None:
-        if action == "dismiss":
-            services.dismiss_report(actor, report=report, reason=reason)
-        elif action == "remove_content":
-            services.remove_content(actor, report=report, reason=reason)
-        elif action == "suspend_user":
-            if report.reported_user is None:
-                raise DomainError("This report names no user.")
-            services.suspend_user(actor, user=report.reported_user, reason=reason, report=report)
-        elif action == "ban_from_group":
-            user = member or report.reported_user
-            if report.group is None or user is None:
-                raise DomainError("This report names no group member (open it to choose one).")
-            services.ban_from_group(
-                actor, group=report.group, user=user, reason=reason, report=report
             )
 
 
@@ -717,8 +591,7 @@ class AuditLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def report_link(self, entry: AuditLog):
         if entry.report_id is None:
             return "—"
-        url = reverse("admin:moderation_report_change", args=[entry.report_id])
-        return format_html('<a href="{}">#{}</a>', url, entry.report_id)
+        return _render("auditlog/report_link", report_id=entry.report_id)
 
     @admin.display(description="reason")
     def short_reason(self, entry: AuditLog) -> str:

@@ -503,3 +503,60 @@ def lift_group_ban(actor: User, *, ban: GroupBan, reason: str) -> None:
             reason=reason,
             details={"group_id": ban.group_id, "group_name": ban.group.name},
         )
+
+
+# --- staff: one action on a report ----------------------------------------------------------
+
+REPORT_ACTIONS = ("dismiss", "remove_content", "suspend_user", "ban_from_group")
+_ACTION_PERMISSIONS = {
+    "dismiss": "change_report",
+    "remove_content": "remove_content",
+    "suspend_user": "suspend_user",
+    "ban_from_group": "ban_from_group",
+}
+
+
+def report_actions_for(actor: User, *, report: Report) -> list[str]:
+    """The :data:`REPORT_ACTIONS` ``actor`` may take on ``report`` as it is now."""
+    allowed = {
+        action
+        for action, permission in _ACTION_PERMISSIONS.items()
+        if actor.has_perm(f"moderation.{permission}")
+    }
+    content = report.content
+    applies = {
+        "dismiss": report.is_open,
+        "remove_content": content is not None and content.removed_at is None,
+        "suspend_user": report.reported_user is not None and report.reported_user.is_active,
+        "ban_from_group": report.group is not None,
+    }
+    return [action for action in REPORT_ACTIONS if action in allowed and applies[action]]
+
+
+def act_on_report(
+    actor: User, *, report: Report, action: str, reason: str, member: User | None = None
+) -> Report:
+    """Take one of :data:`REPORT_ACTIONS` on ``report``.
+
+    A ban applies to ``member`` when given (a report about a whole group names no one),
+    otherwise to the reported user.
+    """
+    if action == "dismiss":
+        dismiss_report(actor, report=report, reason=reason)
+    elif action == "remove_content":
+        remove_content(actor, report=report, reason=reason)
+    elif action == "suspend_user":
+        if report.reported_user is None:
+            raise DomainError("This report names no user.", code="no_user")
+        suspend_user(actor, user=report.reported_user, reason=reason, report=report)
+    elif action == "ban_from_group":
+        user = member or report.reported_user
+        if report.group is None or user is None:
+            raise DomainError(
+                "This report names no group member (open it to choose one).", code="no_member"
+            )
+        ban_from_group(actor, group=report.group, user=user, reason=reason, report=report)
+    else:
+        raise DomainError(f"Unknown action “{action}”.", code="unknown_action")
+    report.refresh_from_db()
+    return report

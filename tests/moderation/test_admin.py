@@ -6,11 +6,15 @@ import pytest
 from django.contrib.auth.models import Group as AuthGroup
 from django.utils import timezone
 
+from accounts.models import User
+from chats import services as chat_services
 from chats.models import Message
-from groups.models import GroupMember
+from groups import services as group_services
+from groups.models import Group, GroupMember
 from moderation import services
 from moderation.models import AuditLog, GroupBan, Report
-from tests.moderation.conftest import known_to
+from stories import services as story_services
+from tests.moderation.conftest import known_to, png_upload
 
 QUEUE = "/admin/moderation/report/"
 
@@ -364,3 +368,63 @@ def test_staff_without_access_to_reports_get_no_evidence(client, make_user, alic
 
     assert client.get(f"{QUEUE}evidence/{report.snapshots.get().id}/0/").status_code == 403
     assert client.get(f"{QUEUE}{report.id}/act/remove_content/").status_code == 403
+
+
+# --- escaping -------------------------------------------------------------------------------
+
+SCRIPT = "<script>alert(1)</script>"
+
+
+def assert_escaped(page: str) -> None:
+    assert SCRIPT not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+@pytest.fixture
+def hostile_bob(friends, bob):
+    """Bob, with a script for a name and a status."""
+    User.objects.filter(id=bob.id).update(name=f"Bob{SCRIPT}", status=SCRIPT)
+    bob.refresh_from_db()
+    return bob
+
+
+def test_a_reported_message_its_media_and_snapshot_are_escaped(
+    moderator_client, moderator, alice, hostile_bob
+):
+    message = chat_services.send_message(
+        hostile_bob, receiver=alice, content=SCRIPT, files=[png_upload(f"{SCRIPT}.png")]
+    )
+    report = make_report(alice, "message", message.id)
+    url = f"{QUEUE}{report.id}/change/"
+
+    shown = moderator_client.get(url).content.decode()
+    services.remove_content(moderator, report=report, reason=SCRIPT)
+    removed = moderator_client.get(url).content.decode()
+
+    assert_escaped(shown)  # content, sender link, thumbnail alt, snapshot text and media
+    assert shown.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 4
+    assert_escaped(removed)  # the snapshot and the audit trail's reason
+    assert "“&lt;script&gt;alert(1)&lt;/script&gt;”</li>" in removed
+
+
+def test_a_reported_group_message_and_group_are_escaped(
+    moderator_client, alice, carol, hostile_bob, group
+):
+    Group.objects.filter(id=group.id).update(name=SCRIPT)
+    group.refresh_from_db()
+    message = group_services.send_group_message(hostile_bob, group=group, content="hello")
+    reports = [
+        make_report(carol, "group_message", message.id),
+        make_report(carol, "group", group.id),
+    ]
+
+    for report in reports:
+        assert_escaped(moderator_client.get(f"{QUEUE}{report.id}/change/").content.decode())
+
+
+def test_a_reported_story_and_user_are_escaped(moderator_client, alice, hostile_bob):
+    story = story_services.post_story(hostile_bob, content=SCRIPT, file=png_upload())
+    reports = [make_report(alice, "story", story.id), make_report(alice, "user", hostile_bob.id)]
+
+    for report in reports:
+        assert_escaped(moderator_client.get(f"{QUEUE}{report.id}/change/").content.decode())

@@ -522,3 +522,53 @@ def test_media_of_a_story_report_is_copied_even_if_the_story_expires(alice, stor
     made.refresh_from_db()
     assert made.story is None
     assert default_storage.exists(made.snapshots.get().media[0]["evidence"])
+
+
+# --- one action on a report -----------------------------------------------------------------
+
+
+def test_the_actions_offered_on_a_report_follow_its_state_and_the_staff_permissions(
+    alice, message, moderator, make_user
+):
+    reported = report(alice, "message", message.id)
+    viewer = make_user("Viewer")
+
+    before = services.report_actions_for(moderator, report=reported)
+    services.remove_content(moderator, report=reported, reason="spam")
+    reported.refresh_from_db()
+    after = services.report_actions_for(moderator, report=reported)
+
+    assert before == ["dismiss", "remove_content", "suspend_user"]
+    assert after == ["suspend_user"]  # resolved, and nothing left to remove
+    assert services.report_actions_for(viewer, report=reported) == []
+
+
+def test_acting_on_a_report_runs_the_chosen_action(alice, bob, message, moderator):
+    reported = report(alice, "message", message.id)
+
+    result = services.act_on_report(
+        moderator, report=reported, action="suspend_user", reason="scammer"
+    )
+
+    bob.refresh_from_db()
+    assert not bob.is_active
+    assert result.status == Report.Status.ACTIONED
+
+
+def test_banning_from_a_group_report_needs_a_member(carol, bob, group, moderator):
+    reported = report(carol, "group", group.id)
+
+    with pytest.raises(DomainError, match="names no group member"):
+        services.act_on_report(moderator, report=reported, action="ban_from_group", reason="x")
+    services.act_on_report(
+        moderator, report=reported, action="ban_from_group", reason="x", member=bob
+    )
+
+    assert GroupBan.objects.filter(group=group, user=bob).exists()
+
+
+def test_an_unknown_action_on_a_report_is_refused(alice, bob, moderator):
+    reported = report(alice, "user", known_to(alice, bob).id)
+
+    with pytest.raises(DomainError, match="Unknown action"):
+        services.act_on_report(moderator, report=reported, action="explode", reason="x")
