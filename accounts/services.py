@@ -275,8 +275,7 @@ def set_password(user: User, *, password: str | None) -> User:
         else:
             user.set_password(password)
         user.save(update_fields=["password", "updated_at"])
-        Token.objects.filter(user=user).delete()
-        realtime.publish([user.id], RECHECK_CREDENTIALS)
+        revoke_token(user)
     return user
 
 
@@ -304,10 +303,12 @@ def change_password(
 
 
 def revoke_token(user: User) -> None:
-    """Revoke the user's API token; sockets opened with it are closed (``session.revoked``)."""
+    """Revoke the user's API token, and have each of their sockets check its credentials:
+    those opened with the token, or with a session a password change ended, are told
+    ``session.revoked`` and closed (after commit)."""
     with transaction.atomic():
-        if Token.objects.filter(user=user).delete()[0]:
-            realtime.publish([user.id], RECHECK_CREDENTIALS)
+        Token.objects.filter(user=user).delete()
+        realtime.publish([user.id], RECHECK_CREDENTIALS)
 
 
 def _require_staff(actor: User, user: User) -> None:

@@ -47,6 +47,8 @@ except ValueError as exc:
 
 INSTALLED_APPS = [
     "daphne",
+    # Before django.contrib.auth: its `changepassword` command overrides auth's.
+    "accounts",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -58,7 +60,6 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "channels",
-    "accounts",
     "chats",
     "groups",
     "communities",

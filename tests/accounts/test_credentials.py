@@ -1,6 +1,8 @@
 """Log-in limits that X-Forwarded-For cannot dodge, password changes that sign out what the old
 password or token opened, and password rules on every path (issue: red-team findings)."""
 
+import io
+
 import pytest
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.hashers import MD5PasswordHasher
@@ -372,3 +374,17 @@ async def test_revoking_the_token_closes_its_sockets(alice):
 
     assert (await receive_until(socket, "session.revoked"))["type"] == "session.revoked"
     assert (await socket.receive_output(timeout=2))["code"] == 4401
+
+
+def test_the_changepassword_command_revokes_the_token(alice, monkeypatch):
+    from django.contrib.auth.management.commands import changepassword
+    from django.core.management import call_command
+
+    Token.objects.create(user=alice)
+    monkeypatch.setattr(changepassword.Command, "_get_pass", lambda self, prompt=None: NEW_PASSWORD)
+
+    call_command("changepassword", alice.phone_number, stdout=io.StringIO())
+
+    alice.refresh_from_db()
+    assert alice.check_password(NEW_PASSWORD)
+    assert not Token.objects.filter(user=alice).exists()
