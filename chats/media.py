@@ -45,6 +45,7 @@ from django.utils import timezone
 
 from chats.models import Multimedia
 from whatsapp import audio_video, images
+from whatsapp.compat.django import mark_prefetched, with_iterable_class
 from whatsapp.db import column, table
 from whatsapp.errors import DomainError, PayloadTooLarge
 
@@ -602,12 +603,12 @@ def mark_without_media(*items: Model) -> None:
     still went through the ORM's query compiler on every push and ack (docs/performance.md).
     They share that result (an inbox page marks dozens; nothing writes to it).
     """
-    _mark_media(items, [])
+    mark_prefetched(items, "media", Multimedia.objects.none(), [])
 
 
 def mark_media(item: Model, media: list[Multimedia]) -> None:
     """Record on a message (1:1 or group) its media, loaded already, as a prefetch would."""
-    _mark_media([item], media)
+    mark_prefetched([item], "media", Multimedia.objects.none(), media)
 
 
 def load_media(messages: Sequence[Model]) -> None:
@@ -656,16 +657,7 @@ def with_media(queryset: QuerySet) -> QuerySet:
     """``queryset`` of messages, each fetched with its media attached by :func:`load_media`:
     ``prefetch_related("media")``'s result, one query per fetch, less CPU per message. Slices,
     ``first()`` and further filters keep it."""
-    loading = queryset.all()
-    loading._iterable_class = _WithMedia
-    return loading
-
-
-def _mark_media(items: Iterable[Model], media: list[Multimedia]) -> None:
-    loaded = Multimedia.objects.none()
-    loaded._result_cache, loaded._prefetch_done = media, True
-    for item in items:
-        item._prefetched_objects_cache = {"media": loaded}
+    return with_iterable_class(queryset, _WithMedia)
 
 
 @contextmanager

@@ -8,13 +8,7 @@ that as the largest single cost of a WebSocket connect (docs/performance.md). He
 cache object of one process shares one client and its thread-safe pool.
 """
 
-import threading
-
-from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
-from django.utils.functional import cached_property
-
-_clients: dict[tuple, object] = {}
-_lock = threading.Lock()
+from whatsapp.compat.django import SharedClientRedisCache
 
 # INCR each of KEYS and set its expiry to ARGV[1] seconds: always ("refresh" ARGV[2] = "1"),
 # or only when it has none (a new key); the new counts, in order.
@@ -32,18 +26,7 @@ return counts
 """
 
 
-class RedisCache(DjangoRedisCache):
-    @cached_property
-    def _cache(self):
-        key = (tuple(self._servers), repr(sorted(self._options.items())))
-        client = _clients.get(key)
-        if client is None:
-            with _lock:
-                client = _clients.get(key)
-                if client is None:
-                    client = _clients[key] = self._class(self._servers, **self._options)
-        return client
-
+class RedisCache(SharedClientRedisCache):
     def count_many(self, keys: list[str], *, timeout: int, refresh: bool = True) -> list[int]:
         """Add one to the counter at each of ``keys`` (0 when absent; a key given twice counts
         twice) and return the new counts, in ONE round trip.
@@ -55,7 +38,7 @@ class RedisCache(DjangoRedisCache):
         # A script (sent by its SHA1 once Redis knows it) is atomic like a MULTI pipeline and
         # costs the client a third to a half less CPU: one command to pack and one reply to
         # parse (docs/performance.md, item 35).
-        count = self._cache.get_client(keys[0], write=True).register_script(COUNT_MANY)
+        count = self.redis_client(keys[0], write=True).register_script(COUNT_MANY)
         keys = [self.make_and_validate_key(key) for key in keys]
         return [int(value) for value in count(keys=keys, args=[timeout, int(refresh)])]
 
@@ -63,7 +46,7 @@ class RedisCache(DjangoRedisCache):
         """:func:`touch_many` in one pipeline, one round trip (Django writes to server 0)."""
         if not keys:
             return []
-        pipe = self._cache.get_client(keys[0], write=True).pipeline(transaction=False)
+        pipe = self.redis_client(keys[0], write=True).pipeline(transaction=False)
         for key in keys:
             pipe.expire(self.make_and_validate_key(key), timeout)
         return [bool(done) for done in pipe.execute()]

@@ -10,19 +10,13 @@ pool a command waits up to ``timeout`` seconds for a free connection instead.
 """
 
 import asyncio
-import contextlib
-import logging
 import uuid
 from typing import Any
 
 from channels_redis.core import RedisChannelLayer as ChannelsRedisLayer
-from channels_redis.pubsub import RedisPubSubChannelLayer as PubSubLayer
-from channels_redis.pubsub import RedisPubSubLoopLayer, RedisSingleShardConnection
-from channels_redis.utils import _wrap_close
 from redis.asyncio import BlockingConnectionPool
-from redis.exceptions import RedisError
 
-logger = logging.getLogger(__name__)
+from whatsapp.compat import channels_redis as compat
 
 # The close code of a socket whose server lost Redis (this layer's connection, or a frame that
 # needed it): its client reconnects, once Redis is back, and syncs. Not 1011: daphne lets an
@@ -107,7 +101,7 @@ class Mailbox:
         self.deliver(self.decode(data))
 
 
-class _Shard(RedisSingleShardConnection):
+class _Shard(compat.Shard):
     """channels_redis' connection to one Redis, reading pushes without a timer per push.
 
     Its loop waits for each message under a 0.1 s ``asyncio.timeout``: a timer set and
@@ -123,33 +117,10 @@ class _Shard(RedisSingleShardConnection):
     while Redis is still down.
     """
 
-    async def _do_receiving(self):
-        while True:
-            try:
-                if self._pubsub and self._pubsub.subscribed:
-                    message = await self._pubsub.get_message(
-                        ignore_subscribe_messages=True, timeout=None
-                    )
-                    self._receive_message(message)
-                else:
-                    await asyncio.sleep(0.1)
-            except (asyncio.CancelledError, GeneratorExit):
-                raise
-            except (RedisError, OSError):
-                logger.exception("lost the connection to Redis; closing this process's sockets")
-                await self._lost()
-            except Exception:  # one message that could not be handled: the next one can be
-                logger.exception("a message from Redis could not be handled")
-
-    async def _lost(self) -> None:
-        async with self._lock:
-            lost, self._pubsub = self._pubsub, self._redis.pubsub()
-            self._subscribed_to = set()
+    def lost(self) -> None:
         self.channel_layer.close_sockets(code=CLOSE_REDIS_LOST)
-        with contextlib.suppress(Exception):
-            await lost.aclose()
 
-    def _receive_message(self, message):
+    def receive_message(self, message):
         """Queue a group message for the group's sockets in this process, except the one its
         ``exclude_channel`` names (the sender's own socket, answered with an ``ack``).
 
@@ -164,7 +135,7 @@ class _Shard(RedisSingleShardConnection):
             name = name.decode()
         members = layer.groups.get(name)
         if members is None or name in layer.channels:
-            super()._receive_message(message)
+            self.queue_message(message)
             return
         data = message["data"]
         decoded = layer.channel_layer.deserialize(data)
@@ -172,10 +143,11 @@ class _Shard(RedisSingleShardConnection):
             layer.deliver(members, data, decoded.get("exclude_channel"))
 
 
-class _LoopLayer(RedisPubSubLoopLayer):
+class _LoopLayer(compat.LoopLayer):
+    shard_class = _Shard
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._shards = [_Shard(shard.host, self) for shard in self._shards]
         # Marks what this loop's layer publishes, so its own copy back from Redis is known.
         self.origin = uuid.uuid4().hex
 
@@ -194,10 +166,10 @@ class _LoopLayer(RedisPubSubLoopLayer):
             if queue is not None:
                 queue.put_nowait(data)
 
-    async def _subscribe_to_channel(self, channel):
+    async def subscribe_to_channel(self, channel):
         self.channels[channel] = SocketQueue()
         try:
-            await self._get_shard(channel).subscribe(channel)
+            await self.shard_of(channel).subscribe(channel)
         except BaseException:  # Redis is down, say: the socket is refused, its queue goes
             del self.channels[channel]
             raise
@@ -214,10 +186,10 @@ class _LoopLayer(RedisPubSubLoopLayer):
         """End :meth:`attach`: drop the channel and unsubscribe from it, as channels_redis'
         ``receive`` does when the consumer's read is cancelled."""
         if self.channels.pop(channel, None) is not None:
-            await self._get_shard(channel).unsubscribe(channel)
+            await self.shard_of(channel).unsubscribe(channel)
 
 
-class RedisPubSubChannelLayer(PubSubLayer):
+class RedisPubSubChannelLayer(compat.RedisPubSubChannelLayer):
     """channels_redis' pub/sub layer that publishes many group messages at once, delivers them
     to this process's sockets without a trip through Redis, decodes a group message once per
     process, and queues each socket's messages in a slim queue.
@@ -237,24 +209,17 @@ class RedisPubSubChannelLayer(PubSubLayer):
     # reused while it is a key). A burst puts several messages in every socket's queue, and one
     # socket may read them all before the next reads the first.
     DECODED_KEPT = 64
+    loop_layer_class = _LoopLayer
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._decoded: dict[int, tuple[bytes, dict]] = {}
 
-    def _get_layer(self):
-        loop = asyncio.get_running_loop()
-        layer = self._layers.get(loop)
-        if layer is None:
-            layer = self._layers[loop] = _LoopLayer(*self._args, **self._kwargs, channel_layer=self)
-            _wrap_close(self, loop)
-        return layer
-
     def attach(self, channel: str, deliver) -> None:
-        self._get_layer().attach(channel, deliver)
+        self.loop_layer().attach(channel, deliver)
 
     async def detach(self, channel: str) -> None:
-        await self._get_layer().detach(channel)
+        await self.loop_layer().detach(channel)
 
     def deserialize(self, message: bytes) -> dict:
         known = self._decoded.get(id(message))
@@ -285,11 +250,16 @@ class RedisPubSubChannelLayer(PubSubLayer):
         process has sockets in the group but no subscription (it lost Redis and they are
         closing, see ``_Shard``), Redis publishes the message whoever listens.
         """
-        layer = self._get_layer()
+        layer = self.loop_layer()
         per_shard: dict[int, tuple[Any, list]] = {}
+        group_channel, shard_of, subscribed_to = (
+            layer.group_channel,
+            layer.shard_of,
+            compat.subscribed_to,
+        )
         for group, message in items:
-            channel = layer._get_group_channel_name(group)
-            shard = layer._get_shard(channel)
+            channel = group_channel(group)
+            shard = shard_of(channel)
             args = per_shard.setdefault(id(shard), (shard, []))[1]
             members = layer.groups.get(channel)
             if members:
@@ -299,8 +269,7 @@ class RedisPubSubChannelLayer(PubSubLayer):
                 layer.deliver(members, data, message.get("exclude_channel"))
             else:
                 data = self.serialize(message)
-            subscribed_here = members and channel in shard._subscribed_to
+            subscribed_here = members and channel in subscribed_to(shard)
             args += (channel, data, "1" if subscribed_here else "0")
         for shard, args in per_shard.values():
-            shard._ensure_redis()
-            await shard._redis.eval(PUBLISH_ALL, 0, *args)
+            await shard.eval(PUBLISH_ALL, *args)

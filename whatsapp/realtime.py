@@ -11,9 +11,11 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from asgiref.sync import SyncToAsync, async_to_sync
+from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+
+from whatsapp.compat.asgiref import serving_loop
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +32,7 @@ def _send(group: str, frame: dict[str, Any], exclude_channel: str | None) -> Non
     event = {"type": "push", "frame": frame, "group": group}
     if exclude_channel:
         event["exclude_channel"] = exclude_channel
-    loop = _serving_loop()
+    loop = serving_loop()
     if loop is not None:
         # Called from a database thread of a server process: hand the push to the event loop
         # and return at once, so the thread is free for the next frame instead of waiting for
@@ -43,14 +45,6 @@ def _send(group: str, frame: dict[str, Any], exclude_channel: str | None) -> Non
         # The write is committed: a lost doorbell (e.g. Redis restarting) must not turn a stored
         # message into an error for its sender. Clients reconnect and `sync` what they missed.
         logger.warning("push to %s failed; the client will sync it", group, exc_info=True)
-
-
-def _serving_loop() -> asyncio.AbstractEventLoop | None:
-    """The running event loop whose ``sync_to_async`` called this thread, if any."""
-    loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
-    if loop is None or loop.is_closed() or not loop.is_running():
-        return None
-    return loop
 
 
 class _Publisher:

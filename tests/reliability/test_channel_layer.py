@@ -91,14 +91,14 @@ async def test_a_group_message_is_not_queued_for_the_channel_it_excludes(layer):
 def arrived(monkeypatch):
     """Per process (loop layer): the data of every message Redis delivers to it, in order."""
     arrived = defaultdict(list)
-    receive_message = _Shard._receive_message
+    receive_message = _Shard.receive_message
 
     def counting(shard, message):
         if message is not None:
             arrived[shard.channel_layer].append(message["data"])
         receive_message(shard, message)
 
-    monkeypatch.setattr(_Shard, "_receive_message", counting)
+    monkeypatch.setattr(_Shard, "receive_message", counting)
     return arrived
 
 
