@@ -3,7 +3,6 @@
 import json
 import mimetypes
 
-from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpResponse
@@ -38,7 +37,6 @@ from accounts.serializers import (
     TokenSerializer,
 )
 from accounts.throttling import RegisterRateThrottle
-from whatsapp import ratelimit
 from whatsapp.api import ERROR, AnyAcceptNegotiation, validated_input
 from whatsapp.errors import FieldErrors, NotFound
 
@@ -176,10 +174,9 @@ class MeExportView(APIView):
 def export_response(user: User) -> HttpResponse:
     """The export of ``user``'s data as a JSON attachment (shared with the profile page).
 
-    Raises RateLimited (429, ``retry_after``) past ``EXPORT_RATE`` exports of ``user``.
+    Raises RateLimited (429, ``retry_after``) past ``EXPORT_RATE`` exports of ``user`` (the
+    service counts them).
     """
-    rate = ratelimit.Rate.parse(settings.EXPORT_RATE)
-    ratelimit.check_rate("export", user.id, rate, what="data exports")
     body = json.dumps(services.export_user_data(user), ensure_ascii=False, indent=1)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     stamp = timezone.now().strftime("%Y%m%d")

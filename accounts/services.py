@@ -1,5 +1,6 @@
 """State changes of accounts: registration, log-in, profile, contacts, blocks and moderation."""
 
+from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -12,7 +13,7 @@ from accounts.exceptions import AccountSuspended, InvalidContact, InvalidCredent
 from accounts.models import Block, Contact, User
 from accounts.phone import normalize_phone_number, parse_phone_number
 from accounts.throttling import AccountLoginRateThrottle, LoginRateThrottle, retry_after
-from whatsapp import realtime
+from whatsapp import ratelimit, realtime
 from whatsapp.errors import FieldErrors, Forbidden, NotFound, PayloadTooLarge, RateLimited
 from whatsapp.images import process_image
 from whatsapp.timestamps import timestamp
@@ -366,8 +367,13 @@ def export_user_data(user: User) -> dict:
     Profile, contacts, blocks, their 1:1 messages (sent and received), their groups and the
     group messages they sent, their stories, calls, and a list of the files they uploaded (with
     the URLs that download them). Other people's group messages are theirs, not exported.
+    Counts against ``EXPORT_RATE`` (RateLimited with ``retry_after`` beyond it), whichever face
+    asked.
     """
     from django.utils import timezone
+
+    rate = ratelimit.Rate.parse(settings.EXPORT_RATE)
+    ratelimit.check_rate("export", user.id, rate, what="data exports")
 
     from calls.models import Call
     from calls.serializers import call_payload
