@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from accounts import services
 from accounts.models import Block, Contact, User
 from accounts.phone import normalize_phone_number
+from moderation.actions import delete_from_admin, reinstate_from_admin, suspend_from_admin
 from whatsapp.errors import DomainError
 
 
@@ -110,14 +111,11 @@ class UserAdmin(BaseUserAdmin):
 
     @admin.action(description="Deactivate selected users")
     def deactivate_users(self, request, queryset):
-        from moderation.actions import suspend_from_admin  # audited as a suspension
-
+        # Audited as a suspension.
         _moderate(self, request, queryset, suspend_from_admin, "Deactivated")
 
     @admin.action(description="Reactivate selected users")
     def reactivate_users(self, request, queryset):
-        from moderation.actions import reinstate_from_admin
-
         _moderate(self, request, queryset, reinstate_from_admin, "Reactivated")
 
     @admin.action(description="Remove profile picture of selected users")
@@ -136,8 +134,6 @@ class UserAdmin(BaseUserAdmin):
             obj.is_active = not activate  # the service makes the change
         super().save_model(request, obj, form, change)
         if toggled:
-            from moderation.actions import reinstate_from_admin, suspend_from_admin
-
             service = reinstate_from_admin if activate else suspend_from_admin
             try:
                 service(request.user, user=obj)
@@ -148,13 +144,9 @@ class UserAdmin(BaseUserAdmin):
     # other people had with them stay whole (docs/reliability.md, "Deleting an account").
     # It is audited as a moderation action.
     def delete_model(self, request, obj):
-        from moderation.actions import delete_from_admin
-
         delete_from_admin(request.user, user=obj)
 
     def delete_queryset(self, request, queryset):
-        from moderation.actions import delete_from_admin
-
         for user in queryset:
             delete_from_admin(request.user, user=user)
 

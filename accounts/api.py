@@ -1,12 +1,10 @@
 """REST endpoints of accounts: auth, profiles, contacts and blocks (thin: services do the work)."""
 
-import json
 import mimetypes
 
 from django.core.files.storage import default_storage
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpResponse
-from django.utils import timezone
+from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -36,7 +34,6 @@ from accounts.serializers import (
     RegisterSerializer,
     TokenSerializer,
 )
-from accounts.throttling import RegisterRateThrottle
 from whatsapp.api import ERROR, AnyAcceptNegotiation, validated_input
 from whatsapp.errors import FieldErrors, NotFound
 
@@ -50,7 +47,6 @@ class RegisterView(APIView):
     # No authentication: a stale token header must not turn a sign-up into a 401.
     authentication_classes = []
     permission_classes = [AllowAny]
-    throttle_classes = [RegisterRateThrottle]
 
     @extend_schema(
         tags=["auth"],
@@ -58,11 +54,12 @@ class RegisterView(APIView):
         responses={201: ProfileSerializer, 400: ERROR, 429: THROTTLED},
         summary="Create an account",
         description="The phone number is normalised to E.164; a duplicate or malformed one is "
-        "a 400 on `phone_number`. Throttled per client address (scope `register`).",
+        "a 400 on `phone_number`. Sign-ups are counted per client address (scope `register`): "
+        "beyond it 429 `throttled` with Retry-After.",
     )
     def post(self, request):
         data = validated_input(request, RegisterSerializer)
-        user = services.register_user(**data)
+        user = services.sign_up(**data, request=request)
         body = ProfileSerializer(user, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)
 
@@ -151,38 +148,6 @@ class MeView(APIView):
             remove_picture="profile_picture" in data and picture is None,
         )
         return Response(ProfileSerializer(user, context={"request": request}).data)
-
-
-class MeExportView(APIView):
-    @extend_schema(
-        tags=["users"],
-        summary="Download my data",
-        description="Everything stored about me as one JSON file (a download): profile, "
-        "contacts, blocks, my 1:1 messages (sent and received), my groups and the group "
-        "messages I sent, my stories, my calls, and the files I uploaded (with download URLs). "
-        "At most `EXPORT_RATE` exports per user (default 5 an hour, the profile page's "
-        "included): beyond it 429 `rate_limited` with Retry-After.",
-        responses={
-            200: OpenApiResponse(OpenApiTypes.OBJECT, description="The export."),
-            429: THROTTLED,
-        },
-    )
-    def get(self, request):
-        return export_response(request.user)
-
-
-def export_response(user: User) -> HttpResponse:
-    """The export of ``user``'s data as a JSON attachment (shared with the profile page).
-
-    Raises RateLimited (429, ``retry_after``) past ``EXPORT_RATE`` exports of ``user`` (the
-    service counts them).
-    """
-    body = json.dumps(services.export_user_data(user), ensure_ascii=False, indent=1)
-    response = HttpResponse(body, content_type="application/json; charset=utf-8")
-    stamp = timezone.now().strftime("%Y%m%d")
-    response["Content-Disposition"] = f'attachment; filename="whatsapp-data-{stamp}.json"'
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 @extend_schema(

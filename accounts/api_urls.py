@@ -9,7 +9,6 @@ urlpatterns = [
     path("auth/token/revoke/", api.TokenRevokeView.as_view(), name="token_revoke"),
     path("users/", api.UserListView.as_view(), name="user_list"),
     path("users/me/", api.MeView.as_view(), name="me"),
-    path("users/me/export/", api.MeExportView.as_view(), name="me_export"),
     path("users/me/password/", api.MePasswordView.as_view(), name="me_password"),
     path("users/<id:user_id>/", api.UserDetailView.as_view(), name="user_detail"),
     path("contacts/", api.ContactListView.as_view(), name="contact_list"),

@@ -6,13 +6,13 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 
+from accounts.phone import normalize_phone_number
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
     def create_user(self, phone_number, password=None, **extra_fields):
-        from accounts.phone import normalize_phone_number
-
         user = self.model(phone_number=normalize_phone_number(phone_number), **extra_fields)
         user.set_password(password)
         user.save(using=self._db)

@@ -1,22 +1,26 @@
 """State changes of accounts: registration, log-in, profile, contacts, blocks and moderation."""
 
-from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, models, transaction
 from rest_framework.authtoken.models import Token
+from rest_framework.throttling import SimpleRateThrottle
 
 from accounts import selectors
 from accounts.exceptions import AccountSuspended, InvalidContact, InvalidCredentials
 from accounts.models import Block, Contact, User
 from accounts.phone import normalize_phone_number, parse_phone_number
-from accounts.throttling import AccountLoginRateThrottle, LoginRateThrottle, retry_after
-from whatsapp import ratelimit, realtime
+from accounts.throttling import (
+    AccountLoginRateThrottle,
+    LoginRateThrottle,
+    RegisterRateThrottle,
+    retry_after,
+)
+from whatsapp import realtime
 from whatsapp.errors import FieldErrors, Forbidden, NotFound, PayloadTooLarge, RateLimited
 from whatsapp.images import process_image
-from whatsapp.timestamps import timestamp
 
 NAME_MAX_LENGTH = User._meta.get_field("name").max_length
 STATUS_MAX_LENGTH = User._meta.get_field("status").max_length
@@ -84,7 +88,7 @@ def authenticate_user(*, phone_number: str, password: str) -> User:
     return user
 
 
-def _refuse_if_throttled(throttle: LoginRateThrottle, request) -> None:
+def _refuse_if_throttled(throttle: SimpleRateThrottle, request) -> None:
     wait = retry_after(throttle, request)
     if wait:
         error = RateLimited(
@@ -118,6 +122,18 @@ def log_in(*, phone_number: str, password: str, request) -> User:
         raise
     by_account.reset(request)
     return user
+
+
+def sign_up(*, phone_number: str, name: str, password: str, request) -> User:
+    """A sign-up attempt (the form and the API alike): :func:`register_user` under the client
+    address's budget of sign-ups.
+
+    Every attempt that reaches here counts, a refused one included; over the budget it is
+    refused with RateLimited (code ``throttled``, with ``retry_after``) before anything is
+    checked, so the answers cannot be used to find which numbers have accounts faster.
+    """
+    _refuse_if_throttled(RegisterRateThrottle(), request)
+    return register_user(phone_number=phone_number, name=name, password=password)
 
 
 def issue_token(user: User) -> Token:
@@ -349,141 +365,29 @@ def remove_profile_picture(actor: User, *, user: User) -> User:
     return update_profile(user, remove_picture=True)
 
 
-# --- the user's own data, and erasing an account -------------------------------------------
+# --- erasing an account -------------------------------------------------------------------
 
-EXPORT_FORMAT = "whatsapp-export/1"
 ERASED_NAME = "Deleted account"
 
 
-def _media_rows(media) -> list[dict]:
-    from chats.media_serializers import media_item_json
-
-    return [media_item_json(item) for item in media]
-
-
-def export_user_data(user: User) -> dict:
-    """Everything stored about ``user``, as JSON-ready data (their "download my data").
-
-    Profile, contacts, blocks, their 1:1 messages (sent and received), their groups and the
-    group messages they sent, their stories, calls, and a list of the files they uploaded (with
-    the URLs that download them). Other people's group messages are theirs, not exported.
-    Counts against ``EXPORT_RATE`` (RateLimited with ``retry_after`` beyond it), whichever face
-    asked.
-    """
-    from django.utils import timezone
-
-    rate = ratelimit.Rate.parse(settings.EXPORT_RATE)
-    ratelimit.check_rate("export", user.id, rate, what="data exports")
-
-    from calls.models import Call
-    from calls.serializers import call_payload
-    from chats.models import Message, Multimedia
-    from chats.serializers import message_json
-    from groups.models import GroupMember, GroupMessage
-    from groups.serializers import group_message_json
-    from stories.models import Story
-
-    messages = (
-        Message.objects.filter(sender=user) | Message.objects.filter(receiver=user)
-    ).prefetch_related("media")
-    group_messages = GroupMessage.objects.filter(sender=user).prefetch_related("media")
-    memberships = GroupMember.objects.filter(user=user).select_related("group")
-    stories = Story.objects.filter(user=user).order_by("id")
-    calls = (Call.objects.filter(caller=user) | Call.objects.filter(receiver=user)).select_related(
-        "caller", "receiver"
-    )
-    uploaded = Multimedia.objects.filter(
-        models.Q(message__sender=user)
-        | models.Q(group_message__sender=user)
-        | models.Q(community_announcement__sender=user)
-    ).order_by("id")
-    profile = {
-        "user_id": user.id,
-        "phone_number": user.phone_number,
-        "name": user.name,
-        "status": user.status,
-        "profile_picture": user.profile_picture_url,
-        "created_at": timestamp(user.created_at),
-        "updated_at": timestamp(user.updated_at),
-        "last_seen": timestamp(user.last_seen),
-    }
-    return {
-        "format": EXPORT_FORMAT,
-        "exported_at": timestamp(timezone.now()),
-        "profile": profile,
-        "contacts": [
-            {
-                "contact_id": contact.id,
-                "user_id": contact.contact_user_id,
-                "name": contact.contact_user.name,
-                "phone_number": contact.contact_user.phone_number,
-                "added_at": timestamp(contact.added_at),
-            }
-            for contact in Contact.objects.filter(user=user).select_related("contact_user")
-        ],
-        "blocks": [
-            {
-                "user_id": block.blocked_id,
-                "name": block.blocked.name,
-                "phone_number": block.blocked.phone_number,
-                "created_at": timestamp(block.created_at),
-            }
-            for block in Block.objects.filter(blocker=user).select_related("blocked")
-        ],
-        "messages": [message_json(m) for m in messages.order_by("id").iterator(chunk_size=1000)],
-        "groups": [
-            {
-                "group_id": membership.group_id,
-                "group_name": membership.group.name,
-                "added_at": timestamp(membership.added_at),
-                "is_admin": membership.is_admin,
-            }
-            for membership in memberships.order_by("group_id")
-        ],
-        "group_messages": [
-            group_message_json(m) for m in group_messages.order_by("id").iterator(chunk_size=1000)
-        ],
-        "stories": [
-            {
-                "story_id": story.id,
-                "content": story.content,
-                "created_at": timestamp(story.created_at),
-                "expires_at": timestamp(story.expires_at),
-                "file_type": story.file_type or None,
-            }
-            for story in stories
-        ],
-        "calls": [call_payload(call) for call in calls.order_by("id")],
-        "media": _media_rows(uploaded),
-    }
-
-
-def erase_user(actor: User, *, user: User) -> User:
-    """Staff: delete an account without tearing holes in other people's conversations.
-
-    The row stays, so the messages this user exchanged stay in the other side's chats (shown
-    as from "Deleted account"); everything that identifies them or is theirs alone goes: name,
-    phone number, status, picture, password, token, contacts and blocks (both ways), stories,
-    group memberships (as if they left: admin passes on) and community admin roles. The
-    account is deactivated and its open sockets are closed.
-    """
-    from communities.models import Community
-    from groups import services as group_services
-    from groups.models import GroupMember
-    from stories import services as story_services
-    from stories.models import Story, StoryView
-
+def check_may_erase(actor: User, *, user: User) -> None:
+    """Staff may erase any account but their own; Forbidden otherwise."""
     _require_staff(actor, user)
     if actor.id == user.id:
         raise Forbidden("You cannot delete your own account.")
-    for membership in GroupMember.objects.filter(user=user).select_related("group"):
-        group_services.leave_group(user, group=membership.group)
+
+
+def anonymize_user(actor: User, *, user: User) -> User:
+    """Staff: strip an account of what identifies its owner, and lock it out.
+
+    The accounts part of ``account_data.services.erase_user`` (which also takes the user out of
+    the apps built on accounts): name, phone number, status, picture, password, token,
+    contacts and blocks (both ways) go; the account is deactivated and its open sockets are
+    closed. The row stays, so other people's conversations keep their messages.
+    """
+    check_may_erase(actor, user=user)
     pictures = [f.name for f in (user.profile_picture, user.profile_thumbnail) if f]
     with transaction.atomic():
-        story_services.remove_stories(Story.objects.filter(user=user))
-        StoryView.objects.filter(user=user).delete()
-        for community in Community.objects.filter(admins=user):
-            community.admins.remove(user)
         Contact.objects.filter(models.Q(user=user) | models.Q(contact_user=user)).delete()
         Block.objects.filter(models.Q(blocker=user) | models.Q(blocked=user)).delete()
         user.name = ERASED_NAME

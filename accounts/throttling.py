@@ -1,4 +1,5 @@
-"""Rate limits on log-in and registration, shared by the API views and the browser views.
+"""Rate limits on log-in and registration, counted by the services both faces call
+(:func:`accounts.services.log_in`, :func:`accounts.services.sign_up`).
 
 Rates come from ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]`` (scopes ``login``,
 ``login_account`` and ``register``) and are counted in the default cache: per client address
@@ -29,7 +30,7 @@ class _Throttle(SimpleRateThrottle):
 
 
 class RegisterRateThrottle(_Throttle):
-    """Every sign-up attempt from one address counts."""
+    """Every sign-up attempt from one address counts (:func:`accounts.services.sign_up`)."""
 
     scope = "register"
 

@@ -8,7 +8,6 @@ urlpatterns = [
     path("login/", views.login, name="login"),
     path("logout/", views.logout, name="logout"),
     path("profile/", views.profile, name="profile"),
-    path("profile/export/", views.export_data, name="export"),
     path("profile/password/", views.change_password, name="password"),
     path("profile/token/revoke/", views.revoke_token, name="revoke_token"),
     path("contacts/", views.contacts, name="contacts"),

@@ -9,10 +9,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors, services
-from accounts.api import export_response
 from accounts.exceptions import InvalidCredentials
 from accounts.forms import (
     AddContactForm,
@@ -21,7 +20,6 @@ from accounts.forms import (
     ProfileForm,
     SignupForm,
 )
-from accounts.throttling import RegisterRateThrottle, retry_after
 from whatsapp.errors import DomainError, FieldErrors, NotFound, PayloadTooLarge, RateLimited
 from whatsapp.views import show_on_form
 
@@ -60,18 +58,16 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect(settings.LOGIN_REDIRECT_URL)
     form = SignupForm(request.POST or None)
     context = {"form": form, "next": _next_url(request, "")}
-    if request.method == "POST":
-        wait = retry_after(RegisterRateThrottle(), request)
-        if wait:
-            return _throttled(request, "accounts/signup.html", context, wait)
-        if form.is_valid():
-            try:
-                user = services.register_user(**form.cleaned_data)
-            except FieldErrors as exc:
-                show_on_form(form, exc)
-            else:
-                auth_login(request, user, backend=BACKEND)
-                return redirect(_next_url(request, settings.LOGIN_REDIRECT_URL))
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.sign_up(**form.cleaned_data, request=request)
+        except RateLimited as exc:
+            return _throttled(request, "accounts/signup.html", context, exc.retry_after)
+        except FieldErrors as exc:
+            show_on_form(form, exc)
+        else:
+            auth_login(request, user, backend=BACKEND)
+            return redirect(_next_url(request, settings.LOGIN_REDIRECT_URL))
     return render(request, "accounts/signup.html", context)
 
 
@@ -169,23 +165,6 @@ def revoke_token(request: HttpRequest) -> HttpResponse:
     services.revoke_token(request.user)
     messages.success(request, "API token revoked. Clients that used it are signed out.")
     return redirect("accounts:profile")
-
-
-@login_required
-@require_GET
-def export_data(request: HttpRequest) -> HttpResponse:
-    """Download everything stored about me as a JSON file (as GET /api/v1/users/me/export/).
-
-    Past ``EXPORT_RATE``: the profile page again (429), saying when to try again.
-    """
-    try:
-        return export_response(request.user)
-    except RateLimited as exc:
-        messages.error(request, exc.detail)
-        response = profile(request)
-        response.status_code = 429
-        response["Retry-After"] = str(exc.retry_after)
-        return response
 
 
 def _contacts_context(request: HttpRequest, form: AddContactForm) -> dict:

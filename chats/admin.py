@@ -10,9 +10,11 @@ from django.template.defaultfilters import filesizeformat, truncatechars
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from chats import media
-from chats.media_api import file_response, thumbnail_response
+from attachments.api import file_response, thumbnail_response
+from attachments.deletion import delete_media
+from attachments.kinds import media_kind
 from chats.models import Message, Multimedia
+from moderation.actions import remove_selected
 
 
 class RemovedFilter(admin.SimpleListFilter):
@@ -54,8 +56,6 @@ class ChatItemAdmin(admin.ModelAdmin):
     @admin.action(description="Remove selected messages", permissions=["change"])
     def remove_messages(self, request, queryset: QuerySet[Any]) -> None:
         # Through moderation: audited, and open chats show "This message was removed" at once.
-        from moderation.actions import remove_selected
-
         remove_selected(self, request, queryset, noun="message(s)")
 
 
@@ -177,11 +177,11 @@ class MultimediaAdmin(admin.ModelAdmin):
                 download,
                 thumb,
             )
-        kind = media.media_kind(item.file_type)
+        kind = media_kind(item.file_type)
         return format_html('<a href="{}">Download {}</a>', download, kind)
 
     def delete_model(self, request, obj: Multimedia) -> None:
-        media.delete_media([obj])
+        delete_media([obj])
 
     def delete_queryset(self, request, queryset: QuerySet[Multimedia]) -> None:
-        media.delete_media(queryset)
+        delete_media(queryset)

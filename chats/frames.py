@@ -11,8 +11,9 @@ import time
 from typing import Any
 
 from chats import selectors, services
-from chats.serializers import message_json
 from groups.services import relay_group_typing
+from messaging import sending
+from messaging.serializers import message_json
 from whatsapp.db import Batch, database_sync_to_async
 from whatsapp.errors import DomainError
 from whatsapp.frames import (
@@ -50,15 +51,8 @@ def _ids(data: dict[str, Any], name: str) -> list[int]:
     return value
 
 
-def _send_batch(sends: list[services.SocketSend]) -> list[dict[str, Any] | Exception]:
-    return [
-        message if isinstance(message, Exception) else message_json(message)
-        for message in services.send_many(sends)
-    ]
-
-
 # Sends of every socket of the process, stored together while the previous batches are written.
-_sends = Batch(_send_batch, window=0, concurrency=2)
+_sends = sending.socket_batch(services.send_many, message_json)
 
 
 @frame("message.send", required=("receiver_id", "content", "client_id"))

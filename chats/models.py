@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from chats.texts import is_forwarded_many_times
+from messaging.texts import is_forwarded_many_times
 
 
 class Message(models.Model):
@@ -31,7 +31,7 @@ class Message(models.Model):
         related_name="forwards",
         db_column="forwarded_from_message_id",
     )
-    # How many forwards lie behind this message (0 for an original); chats.texts says when
+    # How many forwards lie behind this message (0 for an original); messaging.texts says when
     # that is "many times".
     forward_count = models.PositiveIntegerField(default=0)
     # Set by the sending client to make retries idempotent: unique per sender.

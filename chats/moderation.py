@@ -3,7 +3,7 @@
 from django.db.models import QuerySet
 
 from accounts.models import User
-from chats import media
+from attachments.deletion import remove_with_media
 from chats.models import Message
 from whatsapp.errors import Forbidden
 
@@ -16,4 +16,4 @@ def remove_messages(staff: User, *, messages: QuerySet[Message]) -> int:
     """
     if not staff.is_staff:
         raise Forbidden("Only staff can remove messages.")
-    return media.remove_with_media(messages, media_of="message")
+    return remove_with_media(messages, media_of="message")

@@ -23,7 +23,7 @@ from accounts.selectors import (
     known_relation,
     known_user_ids,
 )
-from chats.media import record_media, with_media
+from attachments.prefetch import record_media, with_media
 from chats.models import Message, Multimedia
 from groups.models import Group, GroupMessage
 from whatsapp.db import Placeholders, column, table

@@ -15,7 +15,6 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.selectors import contacts_of, has_blocked, is_blocked_between, known_user_ids
 from chats import selectors, services
-from whatsapp import ratelimit
 from whatsapp.errors import DomainError
 from whatsapp.pagination import history_page
 from whatsapp.views import or_404, post_composer
@@ -115,7 +114,6 @@ def forward(request, message_id: int):
     peer_id = message.receiver_id if message.sender_id == request.user.id else message.sender_id
     if request.method == "POST" and form.is_valid():
         try:
-            ratelimit.check_send(request.user.id)
             receivers = selectors.message_receivers(request.user, form.cleaned_data["receiver_ids"])
             copies = services.forward_message(request.user, message=message, receivers=receivers)
         except DomainError as exc:

@@ -10,7 +10,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
-from chats.media import with_media
+from attachments.prefetch import with_media
 from communities.models import Community, CommunityAnnouncement, CommunityGroup
 from groups.models import Group, GroupMember
 from groups.selectors import groups_administered_by

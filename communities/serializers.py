@@ -5,7 +5,8 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from chats.serializers import ContentSerializer, MultimediaSerializer
+from attachments.serializers import MultimediaSerializer
+from chats.serializers import ContentSerializer
 from communities.models import Community, CommunityAnnouncement, CommunityGroup
 from groups.models import Group
 

@@ -20,15 +20,17 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
-from chats import media
-from chats.media import atomic_with_files, attach_media
+from attachments.deletion import delete_media, remove_with_media
+from attachments.storage import atomic_with_files, attach_media
 from chats.models import Multimedia
-from chats.services import check_content
+from communities import selectors
 from communities.models import Community, CommunityAnnouncement, CommunityGroup
-from communities.selectors import CommunityAdmin, community_admin_ids, community_group_ids
+from communities.selectors import community_admin_ids, community_group_ids
 from communities.serializers import announcement_json
-from groups.models import Group, GroupMember
+from groups import selectors as group_selectors
+from groups.models import Group
 from groups.services import clean_name, group_channel
+from messaging.rules import check_content
 from whatsapp import ratelimit, realtime
 from whatsapp.errors import DomainError, Forbidden, NotFound
 
@@ -36,22 +38,11 @@ NAME_MAX_LENGTH = Community._meta.get_field("name").max_length
 DESCRIPTION_MAX_LENGTH = 2048
 
 
-def _visible(user: User, community_id: int) -> bool:
-    return (
-        CommunityAdmin.objects.filter(community_id=community_id, user_id=user.id).exists()
-        or CommunityGroup.objects.filter(
-            community_id=community_id, group__memberships__user_id=user.id
-        ).exists()
-    )
-
-
 def _require_admin(user: User, community: Community) -> None:
-    """Community admins pass; other viewers get Forbidden, everyone else NotFound."""
-    if CommunityAdmin.objects.filter(community_id=community.id, user_id=user.id).exists():
-        return
-    if _visible(user, community.id):
+    """Community admins pass; other viewers get Forbidden, everyone else NotFound (who may see
+    it is :func:`communities.selectors.community_for_member`'s to say)."""
+    if not selectors.community_for_member(user, community.id).is_admin:
         raise Forbidden("Only community admins can do this.", code="not_community_admin")
-    raise NotFound("No such community.")
 
 
 def _clean_name(name: Any) -> str:
@@ -106,9 +97,7 @@ def delete_community(user: User, *, community: Community) -> None:
 
     with transaction.atomic():
         _require_admin(user, community)
-        media.delete_media(
-            Multimedia.objects.filter(community_announcement__community_id=community.id)
-        )
+        delete_media(Multimedia.objects.filter(community_announcement__community_id=community.id))
         community.delete()
 
 
@@ -116,10 +105,11 @@ def add_community_group(user: User, *, community: Community, group: Group) -> Co
     """Add a group ``user`` administers to a community they administer."""
     with transaction.atomic():
         _require_admin(user, community)
-        membership = GroupMember.objects.filter(group_id=group.id, user_id=user.id).first()
-        if membership is None:
-            raise NotFound("No such group.", field="group_id")
-        if not membership.is_admin:
+        try:
+            mine = group_selectors.group_for_member(user, group.id)
+        except NotFound as exc:
+            raise NotFound("No such group.", field="group_id") from exc
+        if not mine.is_admin:
             raise Forbidden("Only admins of the group can add it to a community.")
         if CommunityGroup.objects.filter(group_id=group.id).exists():
             raise DomainError(
@@ -154,7 +144,7 @@ def post_announcement(
 ) -> CommunityAnnouncement:
     """Post an announcement (community admins only) and push it to every member live.
 
-    ``files`` are attached through :func:`chats.media.attach_media`; with files the content
+    ``files`` are attached through :func:`attachments.storage.attach_media`; with files the content
     may be blank. It counts against the sender's MESSAGE_SEND_RATE, as every send does.
     """
 
@@ -181,7 +171,7 @@ def remove_announcements(staff: User, *, announcement_ids: Sequence[int]) -> int
 
     if not staff.is_staff:
         raise Forbidden("Only staff can remove announcements.")
-    return media.remove_with_media(
+    return remove_with_media(
         CommunityAnnouncement.objects.filter(id__in=list(announcement_ids)),
         media_of="community_announcement",
     )

@@ -18,16 +18,14 @@ from groups.serializers import (
     GroupMemberSerializer,
     GroupMemberUpdateSerializer,
     GroupMessageCreateSerializer,
-    GroupMessageSerializer,
     GroupReadResultSerializer,
     GroupSerializer,
     GroupUpdateSerializer,
     ReceiptSerializer,
 )
+from messaging.serializers import GroupMessageSerializer
 from whatsapp.api import ERROR, SEND_THROTTLED, paginated_response, sent_response, validated_input
-from whatsapp.errors import NotFound
 from whatsapp.pagination import NewestFirstCursorPagination
-from whatsapp.ratelimit import SendRateThrottle
 
 NOT_FOUND = OpenApiResponse(description="No such group or message, or you are not a member.")
 FORBIDDEN = OpenApiResponse(description="A member, but not allowed (e.g. not an admin).")
@@ -147,10 +145,7 @@ class GroupMemberListView(APIView):
 class GroupMemberDetailView(APIView):
     def _target(self, request, group_id: int, user_id: int):
         group = selectors.group_for_member(request.user, group_id)
-        membership = selectors.group_members(group).filter(user_id=user_id).first()
-        if membership is None:
-            raise NotFound("Not a member of this group.")
-        return group, membership
+        return group, selectors.group_member(group, user_id)
 
     @extend_schema(
         tags=["groups"],
@@ -186,7 +181,6 @@ class GroupMemberDetailView(APIView):
 class GroupMessageListView(APIView):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     pagination_class = NewestFirstCursorPagination
-    throttle_classes = [SendRateThrottle]
 
     @extend_schema(
         tags=["groups"],
@@ -238,8 +232,6 @@ class GroupMessageListView(APIView):
 
 
 class GroupMessageForwardView(APIView):
-    throttle_classes = [SendRateThrottle]
-
     @extend_schema(
         tags=["groups"],
         summary="Forward a group message into other groups",
@@ -257,10 +249,7 @@ class GroupMessageForwardView(APIView):
     def post(self, request, group_id: int, group_message_id: int):
         message = selectors.visible_group_message(request.user, group_id, group_message_id)
         data = validated_input(request, GroupForwardSerializer)
-        target_ids = set(data["group_ids"])
-        targets = list(selectors.groups_for(request.user).filter(id__in=target_ids))
-        if len(targets) != len(target_ids):
-            raise NotFound("No such group.", field="group_ids")
+        targets = selectors.member_groups_by_ids(request.user, data["group_ids"], field="group_ids")
         copies = services.forward_group_message(request.user, message=message, groups=targets)
         body = GroupMessageSerializer(copies, many=True).data
         return Response(body, status=status.HTTP_201_CREATED)

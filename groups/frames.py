@@ -13,11 +13,10 @@ from typing import Any
 
 from accounts.models import User
 from groups import selectors, services
-from groups.models import Group
-from groups.serializers import group_message_json
-from whatsapp import ratelimit
+from messaging import sending
+from messaging.serializers import group_message_json
 from whatsapp.db import Batch, database_sync_to_async
-from whatsapp.errors import DomainError, NotFound
+from whatsapp.errors import DomainError
 from whatsapp.frames import frame, int_field, on_connect, str_field, sync_source
 
 # At most this many waiting group messages are pushed on connect; `sync` fetches the rest.
@@ -37,17 +36,8 @@ def _new_frame(message) -> dict[str, Any]:
     return {"type": "group_message.new", "group_message": group_message_json(message)}
 
 
-def _send(
-    user: User, group_id: int, content: str, client_id: str, origin_channel: str
-) -> dict[str, Any]:
-    ratelimit.check_send(user.id)
-    group = Group.objects.only("id").filter(id=group_id).first()
-    if group is None:
-        raise NotFound("No such group.")
-    message = services.send_group_message(
-        user, group=group, content=content, client_id=client_id, origin_channel=origin_channel
-    )
-    return group_message_json(message)
+# Sends of every socket of the process, stored together (as ``message.send`` is).
+_sends = sending.socket_batch(services.send_group_messages, group_message_json)
 
 
 # The same fields, read the same way, as ``message.send``: client_id is required, a string.
@@ -55,7 +45,7 @@ def _send(
 async def group_message_send(consumer, data: dict[str, Any]) -> None:
     group_id = int_field(data, "group_id")
     content, client_id = str_field(data, "content"), str_field(data, "client_id")
-    payload = await database_sync_to_async(_send)(
+    payload = await _sends.submit(
         consumer.user, group_id, content, client_id, consumer.channel_name
     )
     await consumer.send_json(

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from chats.texts import is_forwarded_many_times
+from messaging.texts import is_forwarded_many_times
 
 
 class Group(models.Model):

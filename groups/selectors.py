@@ -11,7 +11,7 @@ from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery
 
 from accounts.models import User
 from accounts.selectors import active_users, contacts_of, known_relation
-from chats.media import with_media
+from attachments.prefetch import with_media
 from groups.models import Group, GroupMember, GroupMessage, GroupMessageReceipt
 from whatsapp.errors import Forbidden, NotFound
 
@@ -46,6 +46,14 @@ def group_for_member(user: User, group_id: int) -> Group:
     return group
 
 
+def membership_of(user: User, group_id: int) -> GroupMember:
+    """``user``'s membership of the group; NotFound when they are not a member (now)."""
+    membership = GroupMember.objects.filter(group_id=group_id, user_id=user.id).first()
+    if membership is None:
+        raise NotFound("No such group.")
+    return membership
+
+
 def groups_administered_by(user: User) -> QuerySet[Group]:
     return groups_for(user).filter(is_admin=True)
 
@@ -57,6 +65,25 @@ def group_members(group: Group) -> QuerySet[GroupMember]:
         .select_related("user")
         .order_by("added_at", "id")
     )
+
+
+def group_member(group: Group, user_id: int) -> GroupMember:
+    """One member of ``group`` (from :func:`group_for_member`), user loaded; NotFound for
+    anyone else."""
+    membership = group_members(group).filter(user_id=user_id).first()
+    if membership is None:
+        raise NotFound("Not a member of this group.")
+    return membership
+
+
+def member_groups_by_ids(user: User, ids: list[int], *, field: str) -> list[Group]:
+    """The groups with these ids, all of them ``user``'s (:func:`groups_for`); NotFound (on
+    ``field``) if any is not."""
+    unique = set(ids)
+    groups = list(groups_for(user).filter(id__in=unique))
+    if len(groups) != len(unique):
+        raise NotFound("No such group.", field=field)
+    return groups
 
 
 def addable_contacts(user: User, group: Group | None = None) -> list[User]:

@@ -1,17 +1,20 @@
 """Shapes of the groups API: input serializers check shape, output serializers render.
 
-A group message has the same JSON over REST and in ``group_message.*`` frames
-(:func:`group_message_json`); serializing reads ``message.media.all()`` and ``message.sender``,
-so querysets handed to it prefetch ``media`` and select ``sender`` (the selectors do).
+A group message is shaped with the 1:1 one in :mod:`messaging.serializers`: the same JSON over
+REST, in ``group_message.*`` frames and in inbox rows.
 """
 
-from typing import Any
+from collections.abc import Callable
+from typing import TypedDict
 
 from rest_framework import serializers
 
-from accounts.serializers import PublicProfileSerializer
-from chats.serializers import GroupMessagePreviewSerializer, SendSerializer, sent_json
-from groups.models import Group, GroupMember, GroupMessage, GroupMessageReceipt
+from accounts.models import User
+from accounts.serializers import PublicProfileJSON, ViewerShapeSerializer, public_profile_json
+from chats.serializers import SendSerializer
+from groups.models import Group, GroupMember, GroupMessageReceipt
+from whatsapp.shapes import ShapeSerializer, Timestamp
+from whatsapp.timestamps import timestamp
 
 
 class GroupSerializer(serializers.ModelSerializer):
@@ -47,14 +50,27 @@ class GroupUpdateSerializer(serializers.Serializer):
     group_name = serializers.CharField(max_length=200, allow_blank=True)
 
 
-class GroupMemberSerializer(serializers.ModelSerializer):
-    group_member_id = serializers.IntegerField(source="id", read_only=True)
-    user = PublicProfileSerializer(read_only=True)
+class GroupMemberJSON(TypedDict):
+    group_member_id: int
+    user: PublicProfileJSON
+    added_at: Timestamp
+    is_admin: bool
 
-    class Meta:
-        model = GroupMember
-        fields = ["group_member_id", "user", "added_at", "is_admin"]
-        read_only_fields = fields
+
+def group_member_json(
+    member: GroupMember, request, *, has_blocked_viewer: Callable[[User], bool]
+) -> GroupMemberJSON:
+    return {
+        "group_member_id": member.id,
+        "user": public_profile_json(member.user, request, has_blocked_viewer=has_blocked_viewer),
+        "added_at": timestamp(member.added_at),
+        "is_admin": member.is_admin,
+    }
+
+
+class GroupMemberSerializer(ViewerShapeSerializer):
+    shape = GroupMemberJSON
+    writer = group_member_json
 
 
 class GroupMemberCreateSerializer(serializers.Serializer):
@@ -63,47 +79,6 @@ class GroupMemberCreateSerializer(serializers.Serializer):
 
 class GroupMemberUpdateSerializer(serializers.Serializer):
     is_admin = serializers.BooleanField(help_text="true promotes to admin, false demotes.")
-
-
-class GroupMessageSerializer(GroupMessagePreviewSerializer):
-    """A group message; ``sender`` is the sender's name. Removed ones show no content or media."""
-
-    sender = serializers.CharField(source="sender.display_name", read_only=True)
-
-    class Meta:
-        fields = [
-            "group_message_id",
-            "group_id",
-            "sender_id",
-            "sender",
-            "content",
-            "sent_at",
-            "delivered_at",
-            "read_at",
-            "forwarded_from_group_message_id",
-            "forwarded",
-            "forwarded_many_times",
-            "client_id",
-            "removed",
-            "media",
-        ]
-
-
-def group_message_json(message: GroupMessage) -> dict[str, Any]:
-    """The group message as frames and REST carry it (``media`` must be prefetched or is queried).
-
-    Written out by hand, field for field as :class:`GroupMessageSerializer` renders it, as
-    :func:`chats.serializers.message_json` is: every group message is rendered for its push and
-    its ack (docs/performance.md). tests/groups/test_serializers.py keeps the two identical.
-    """
-    return {
-        "group_message_id": message.id,
-        "group_id": message.group_id,
-        "sender_id": message.sender_id,
-        "sender": message.sender.display_name,
-        **sent_json(message),
-        "forwarded_from_group_message_id": message.forwarded_from_id,
-    }
 
 
 class GroupMessageCreateSerializer(SendSerializer):
@@ -120,13 +95,24 @@ class GroupReadResultSerializer(serializers.Serializer):
     read_count = serializers.IntegerField(help_text="How many messages became read for you.")
 
 
-class ReceiptSerializer(serializers.ModelSerializer):
+class ReceiptJSON(TypedDict):
+    user_id: int
+    name: str
+    delivered_at: Timestamp | None
+    read_at: Timestamp | None
+
+
+def receipt_json(receipt: GroupMessageReceipt) -> ReceiptJSON:
+    return {
+        "user_id": receipt.user_id,
+        "name": receipt.user.display_name,
+        "delivered_at": timestamp(receipt.delivered_at),
+        "read_at": timestamp(receipt.read_at),
+    }
+
+
+class ReceiptSerializer(ShapeSerializer):
     """One member's delivery and read state of a message ("Message info")."""
 
-    user_id = serializers.IntegerField(read_only=True)
-    name = serializers.CharField(source="user.display_name", read_only=True)
-
-    class Meta:
-        model = GroupMessageReceipt
-        fields = ["user_id", "name", "delivered_at", "read_at"]
-        read_only_fields = fields
+    shape = ReceiptJSON
+    writer = receipt_json

@@ -27,26 +27,27 @@ member becomes admin, as on WhatsApp. A group whose last member left stays in th
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, OuterRef, Q, Value, prefetch_related_objects
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Exists, OuterRef, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Contact, User
 from accounts.selectors import blocked_user_ids
-from chats import media
-from chats.media import atomic_with_files, attach_media, forward_media, mark_without_media
+from attachments.deletion import delete_media, remove_with_media
 from chats.models import Multimedia
-from chats.services import MAX_RECEIPT_IDS, check_content, clean_client_id, forward_targets
 from groups.models import Group, GroupMember, GroupMessage, GroupMessageReceipt
-from groups.selectors import visible_group_message
-from groups.serializers import group_message_json
+from groups.selectors import membership_of, visible_group_message
+from messaging import sending
+from messaging.rules import MAX_RECEIPT_IDS
+from messaging.serializers import group_message_json
 from whatsapp import realtime
-from whatsapp.errors import Blocked, Conflict, DomainError, Forbidden, NotFound
+from whatsapp.db import column, table
+from whatsapp.errors import Blocked, DomainError, Forbidden, NotFound
 from whatsapp.timestamps import timestamp
 
 GROUP_NAME_MAX_LENGTH = Group._meta.get_field("name").max_length
@@ -64,16 +65,8 @@ def max_group_members() -> int:
 # --- checks ---------------------------------------------------------------------------------
 
 
-def _membership(user: User, group_id: int) -> GroupMember:
-    """``user``'s membership of the group; NotFound when they are not a member (now)."""
-    membership = GroupMember.objects.filter(group_id=group_id, user_id=user.id).first()
-    if membership is None:
-        raise NotFound("No such group.")
-    return membership
-
-
 def _admin_membership(user: User, group_id: int) -> GroupMember:
-    membership = _membership(user, group_id)
+    membership = membership_of(user, group_id)
     if not membership.is_admin:
         raise Forbidden("Only group admins can do this.", code="not_group_admin")
     return membership
@@ -124,16 +117,15 @@ def _check_addable(adder: User, users: Sequence[User], *, field: str) -> None:
         raise Blocked("This user can't be added to your groups.")
 
 
-def _check_not_banned(group_id: int, user_ids: list[int]) -> None:
-    """Staff may have banned someone from the group (moderation): admins cannot add them back."""
-    from moderation.selectors import banned_user_ids
+# Rules of apps above groups that may refuse adding people (moderation's group bans), each
+# ``check(group_id, user_ids)`` raising a DomainError; registered from their AppConfig.ready().
+_ADD_CHECKS: list[Callable[[int, list[int]], None]] = []
 
-    if banned_user_ids(group_id, user_ids):
-        raise Forbidden(
-            "This person was banned from this group by a moderator.",
-            code="banned_from_group",
-            field="user_id",
-        )
+
+def add_member_check(check: Callable[[int, list[int]], None]) -> Callable[[int, list[int]], None]:
+    """Register a rule that may refuse adding ``user_ids`` to a group (a decorator)."""
+    _ADD_CHECKS.append(check)
+    return check
 
 
 def _check_capacity(total: int) -> None:
@@ -185,7 +177,7 @@ def delete_group(user: User, *, group: Group) -> None:
     with transaction.atomic():
         _admin_membership(user, group.id)
         # Stored files go once the commit is through (and only those no forward still uses).
-        media.delete_media(Multimedia.objects.filter(group_message__group_id=group.id))
+        delete_media(Multimedia.objects.filter(group_message__group_id=group.id))
         group.delete()
         # One call unsubscribes every open socket of every member.
         realtime.publish_to_group(channel, {"type": "_unsubscribe", "group": channel})
@@ -207,7 +199,8 @@ def add_group_members(user: User, *, group: Group, users: Sequence[User]) -> lis
                 "Already a member of this group.", code="already_member", field="user_id"
             )
         _check_addable(user, users, field="user_id")
-        _check_not_banned(group.id, ids)
+        for check in _ADD_CHECKS:
+            check(group.id, ids)
         _check_capacity(GroupMember.objects.filter(group_id=group.id).count() + len(users))
         memberships = GroupMember.objects.bulk_create(
             [GroupMember(group=group, user=member) for member in users]
@@ -267,7 +260,7 @@ def remove_group_member(user: User, *, group: Group, member: User) -> None:
 def leave_group(user: User, *, group: Group) -> None:
     """Leave the group; the last admin leaving hands admin to the longest-standing member."""
     with transaction.atomic():
-        membership = _membership(user, group.id)
+        membership = membership_of(user, group.id)
         _drop_member(membership)
         if (
             membership.is_admin
@@ -298,53 +291,75 @@ def _drop_member(membership: GroupMember) -> None:
 # --- messages -------------------------------------------------------------------------------
 
 
-def _create_receipts(message: GroupMessage) -> None:
-    """One receipt per other member, in a single statement whatever the group's size."""
-    receipts = GroupMessageReceipt._meta.db_table
-    members = GroupMember._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {receipts} (group_message_id, user_id) "  # table names only
-            f"SELECT %s, user_id FROM {members} WHERE group_id = %s AND user_id <> %s",
-            [message.id, message.group_id, message.sender_id],
-        )
+class InGroup(sending.ChatKind):
+    """Groups in the send pipeline: the sender must be a member (now).
 
-
-def _publish_new(messages: Iterable[GroupMessage], *, origin_channel: str | None) -> None:
-    for message in messages:
-        realtime.publish_to_group(
-            group_channel(message.group_id),
-            {"type": "group_message.new", "group_message": group_message_json(message)},
-            exclude_channel=origin_channel,
-        )
-
-
-def _replay(
-    existing: GroupMessage, *, group: Group, content: str, origin_channel: str | None
-) -> GroupMessage:
-    """The stored message for a retried send; a client_id reused for another message is refused.
-
-    The message is pushed again (see :func:`chats.services.send_message`): the first push may
-    have been lost with a server that stopped right after storing it. The group is rung again
-    only while some member has not received it; after that the sender's sockets alone get it.
+    Sending stores one receipt per other member beside the message. A new message goes to the
+    group's channel (every member's sockets, one call); a retry rings the group again only
+    while some member has not received it, and a sender no longer in the group gets NotFound
+    even for a message they stored before.
     """
-    if existing.group_id != group.id or existing.content != content:
-        raise Conflict(
-            "This client_id was already used for a different message.",
-            code="client_id_conflict",
-            field="client_id",
+
+    model = GroupMessage
+    chat_field = "group_id"
+    media_owner = "group_message"
+    writes_more = True
+    replays_refused = False
+
+    def refusals(self, sends: Sequence[sending.Send]) -> list[DomainError | None]:
+        members = set(
+            GroupMember.objects.filter(
+                group_id__in={send.chat_id for send in sends},
+                user_id__in={send.sender.id for send in sends},
+            ).values_list("group_id", "user_id")
         )
-    prefetch_related_objects([existing], "media")
-    existing.replayed = True
-    if existing.removed_at is None and existing.delivered_at is None:
-        _publish_new([existing], origin_channel=origin_channel)
-    elif existing.removed_at is None:
-        realtime.publish(
-            [existing.sender_id],
-            {"type": "group_message.new", "group_message": group_message_json(existing)},
-            exclude_channel=origin_channel,
+        return [
+            None if (send.chat_id, send.sender.id) in members else NotFound("No such group.")
+            for send in sends
+        ]
+
+    def new_row(self, send: sending.Send, **fields: Any) -> GroupMessage:
+        return GroupMessage(
+            group_id=send.chat_id,
+            sender=send.sender,
+            content=send.content or "",
+            client_id=send.client_id,
+            **fields,
         )
-    return existing
+
+    def after_insert(self, rows: Sequence[GroupMessage]) -> None:
+        """One receipt per other member of each message's group, in a single statement
+        whatever the groups' sizes."""
+        receipt_message = column(GroupMessageReceipt, "group_message")
+        receipt_user = column(GroupMessageReceipt, "user")
+        message_id, message_group = column(GroupMessage, "id"), column(GroupMessage, "group")
+        member_user, member_group = column(GroupMember, "user"), column(GroupMember, "group")
+        marks = ", ".join(["%s"] * len(rows))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table(GroupMessageReceipt)} ({receipt_message}, {receipt_user})"
+                f" SELECT m.{message_id}, gm.{member_user}"
+                f" FROM {table(GroupMessage)} m JOIN {table(GroupMember)} gm"
+                f" ON gm.{member_group} = m.{message_group}"
+                f" AND gm.{member_user} <> m.{column(GroupMessage, 'sender')}"
+                f" WHERE m.{message_id} IN ({marks})",
+                [row.id for row in rows],
+            )
+
+    def publish(
+        self, rows: Sequence[GroupMessage], *, origin_channel: str | None, ring: bool
+    ) -> None:
+        for message in rows:
+            frame = {"type": "group_message.new", "group_message": group_message_json(message)}
+            if ring:
+                realtime.publish_to_group(
+                    group_channel(message.group_id), frame, exclude_channel=origin_channel
+                )
+            else:
+                realtime.publish([message.sender_id], frame, exclude_channel=origin_channel)
+
+
+IN_GROUP = InGroup()
 
 
 def send_group_message(
@@ -356,80 +371,27 @@ def send_group_message(
     files: Sequence[Any] = (),
     origin_channel: str | None = None,
 ) -> GroupMessage:
-    """Store a message in a group ``sender`` is a member of and push it to every member.
+    """Store a message in a group ``sender`` is a member of and push it to every member
+    (:mod:`messaging.sending`); with a known ``client_id``, return the stored one, marked
+    ``replayed``. With ``files`` the content may be blank."""
+    send = sending.Send(sender, group.id, content, client_id, origin_channel, files)
+    return sending.send_one(IN_GROUP, send)
 
-    A retried send (same sender and ``client_id``) stores nothing, pushes the stored message
-    again and returns it, marked ``replayed``. ``files`` are attached through
-    :func:`chats.media.attach_media`; with files the content may be blank. ``origin_channel``
-    (the sending socket) gets no ``group_message.new``: the consumer answers it with an ack.
-    """
 
-    content = content or ""
-    files = list(files or ())
-    client_id = clean_client_id(client_id)
-    _membership(sender, group.id)
-    if client_id is not None:
-        existing = GroupMessage.objects.filter(sender_id=sender.id, client_id=client_id).first()
-        if existing is not None:
-            return _replay(existing, group=group, content=content, origin_channel=origin_channel)
-    check_content(content, has_media=bool(files))
-    try:
-        with atomic_with_files():
-            message = GroupMessage.objects.create(
-                group=group, sender=sender, content=content, client_id=client_id
-            )
-            _create_receipts(message)
-            if files:
-                attach_media(files, group_message=message)
-                prefetch_related_objects([message], "media")
-            else:
-                mark_without_media(message)
-            _publish_new([message], origin_channel=origin_channel)
-    except IntegrityError:
-        # A concurrent retry with the same client_id stored it first.
-        existing = GroupMessage.objects.filter(sender_id=sender.id, client_id=client_id).first()
-        if client_id is None or existing is None:
-            raise
-        return _replay(existing, group=group, content=content, origin_channel=origin_channel)
-    message.replayed = False
-    return message
+def send_group_messages(
+    sends: Sequence[sending.Send],
+) -> list[GroupMessage | DomainError | DatabaseError]:
+    """Text messages from many sockets at once (``group_message.send`` frames, batched by the
+    consumer), stored with one ``INSERT``; per send the message or the error, as alone."""
+    return sending.send_many(IN_GROUP, [sending.Send(*send) for send in sends])
 
 
 def forward_group_message(
     sender: User, *, message: GroupMessage, groups: Sequence[Group]
 ) -> list[GroupMessage]:
-    """Forward a group message ``sender`` can see into groups they are a member of.
-
-    The copies point at ``message`` (forwarded_from_group_message_id) and carry its media;
-    all or nothing. As on WhatsApp, at most five chats at a time, and one for a message
-    already forwarded many times.
-    """
-
+    """Forward a group message ``sender`` can see into groups they are a member of."""
     message = visible_group_message(sender, message.group_id, message.id)
-    targets = forward_targets(message, groups, field="group_ids", noun="group")
-    member_of = set(
-        GroupMember.objects.filter(
-            user_id=sender.id, group_id__in=[group.id for group in targets]
-        ).values_list("group_id", flat=True)
-    )
-    if len(member_of) != len(targets):
-        raise NotFound("No such group.", field="group_ids")
-    copies = []
-    with atomic_with_files():
-        for group in targets:
-            copy = GroupMessage.objects.create(
-                group=group,
-                sender=sender,
-                content=message.content,
-                forwarded_from=message,
-                forward_count=message.forward_count + 1,
-            )
-            _create_receipts(copy)
-            forward_media(message, group_message=copy)
-            copies.append(copy)
-        prefetch_related_objects(copies, "media")
-        _publish_new(copies, origin_channel=None)
-    return copies
+    return sending.forward(IN_GROUP, sender, message, groups, field="group_ids", noun="group")
 
 
 def remove_group_messages(staff: User, *, message_ids: Iterable[int]) -> int:
@@ -441,7 +403,7 @@ def remove_group_messages(staff: User, *, message_ids: Iterable[int]) -> int:
 
     if not staff.is_staff:
         raise Forbidden("Only staff can remove messages.")
-    return media.remove_with_media(
+    return remove_with_media(
         GroupMessage.objects.filter(id__in=list(message_ids)), media_of="group_message"
     )
 
@@ -581,7 +543,7 @@ def mark_group_messages_read(user: User, *, message_ids: Iterable[Any]) -> int:
 
 def mark_group_read(user: User, *, group: Group) -> int:
     """Mark every message of the group read for ``user``; returns how many became read."""
-    _membership(user, group.id)
+    membership_of(user, group.id)
     ids = list(
         GroupMessageReceipt.objects.filter(
             user_id=user.id, read_at__isnull=True, group_message__group_id=group.id
@@ -612,7 +574,7 @@ def relay_group_typing(user: User, *, group_id: int) -> None:
 
     The typist's own sockets get the frame too; clients ignore their own ``user_id``.
     """
-    _membership(user, group_id)
+    membership_of(user, group_id)
     realtime.publish_to_group(
         group_channel(group_id), {"type": "typing", "user_id": user.id, "group_id": group_id}
     )

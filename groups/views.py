@@ -27,7 +27,6 @@ from groups.forms import (
     MemberAddForm,
     MemberAdminForm,
 )
-from whatsapp import ratelimit
 from whatsapp.errors import DomainError, Forbidden, NotFound
 from whatsapp.pagination import history_page
 from whatsapp.views import or_404, post_composer, run_action, submit_form
@@ -38,10 +37,7 @@ def _group_or_404(user, group_id: int):
 
 
 def _member_or_404(group, user_id: int):
-    membership = selectors.group_members(group).filter(user_id=user_id).first()
-    if membership is None:
-        raise Http404("Not a member of this group.")
-    return membership
+    return or_404(selectors.group_member, group, user_id)
 
 
 @login_required
@@ -220,7 +216,6 @@ def forward(request, group_id: int, group_message_id: int):
     if request.method == "POST" and form.is_valid():
         chosen = set(form.cleaned_data["group_ids"])
         try:
-            ratelimit.check_send(request.user.id)
             copies = services.forward_group_message(
                 request.user, message=message, groups=[g for g in targets if g.id in chosen]
             )

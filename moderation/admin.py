@@ -25,11 +25,11 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from accounts.models import User
-from chats.media import media_kind
-from chats.media_api import thumbnail_response
+from attachments.api import thumbnail_response
+from attachments.kinds import media_kind
 from chats.models import Message
-from chats.texts import MESSAGE_REMOVED
-from moderation import services
+from messaging.texts import MESSAGE_REMOVED
+from moderation import selectors, services
 from moderation.models import AuditLog, GroupBan, Report, ReportSnapshot
 from whatsapp.errors import DomainError
 
@@ -319,7 +319,7 @@ class ReportAdmin(admin.ModelAdmin):
                     ACTIONS[name].button,
                     reverse("admin:moderation_report_act", args=[report.id, name]),
                 )
-                for name in services.report_actions_for(request.user, report=report)
+                for name in selectors.report_actions_for(request.user, report=report)
             ]
         extra_context.update(
             show_save=False,

@@ -1,4 +1,4 @@
-"""Reads of moderation data, and what a reporter may report.
+"""Reads of moderation data, what a reporter may report, and what staff may do to a report.
 
 A user reports only what they can see: the visibility rules are the other apps' selectors
 (``chats``, ``groups``, ``stories``, ``accounts``), so whatever they hide is NotFound here too.
@@ -21,7 +21,7 @@ from groups import selectors as group_selectors
 from groups.models import Group, GroupMessage
 from moderation.models import GroupBan, Report
 from stories import selectors as story_selectors
-from whatsapp.errors import NotFound
+from whatsapp.errors import Forbidden, NotFound
 
 # Reporting a user or a group attaches this many of the latest messages, as WhatsApp does.
 SNAPSHOT_MESSAGES = 5
@@ -140,14 +140,43 @@ def recent_report_times(user: User, *, now: datetime | None = None) -> list[date
     )
 
 
-def banned_user_ids(group_id: int, user_ids: list[int]) -> set[int]:
-    """Which of ``user_ids`` staff banned from the group."""
-    return set(
-        GroupBan.objects.filter(group_id=group_id, user_id__in=user_ids).values_list(
-            "user_id", flat=True
+def refuse_banned(group_id: int, user_ids: list[int]) -> None:
+    """Admins cannot add back someone staff banned from the group (groups' add-member rule)."""
+    if GroupBan.objects.filter(group_id=group_id, user_id__in=user_ids).exists():
+        raise Forbidden(
+            "This person was banned from this group by a moderator.",
+            code="banned_from_group",
+            field="user_id",
         )
-    )
 
 
 def group_ban(group_id: int, user_id: int) -> GroupBan | None:
     return GroupBan.objects.filter(group_id=group_id, user_id=user_id).first()
+
+
+# --- staff: the actions open on a report ------------------------------------------------------
+
+REPORT_ACTIONS = ("dismiss", "remove_content", "suspend_user", "ban_from_group")
+_ACTION_PERMISSIONS = {
+    "dismiss": "change_report",
+    "remove_content": "remove_content",
+    "suspend_user": "suspend_user",
+    "ban_from_group": "ban_from_group",
+}
+
+
+def report_actions_for(actor: User, *, report: Report) -> list[str]:
+    """The :data:`REPORT_ACTIONS` ``actor`` may take on ``report`` as it is now."""
+    allowed = {
+        action
+        for action, permission in _ACTION_PERMISSIONS.items()
+        if actor.has_perm(f"moderation.{permission}")
+    }
+    content = report.content
+    applies = {
+        "dismiss": report.is_open,
+        "remove_content": content is not None and content.removed_at is None,
+        "suspend_user": report.reported_user is not None and report.reported_user.is_active,
+        "ban_from_group": report.group is not None,
+    }
+    return [action for action in REPORT_ACTIONS if action in allowed and applies[action]]

@@ -27,9 +27,10 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from account_data import services as account_data_services
 from accounts import services as account_services
 from accounts.models import User
-from chats import media
+from attachments.deletion import delete_files_now, delete_files_on_commit
 from chats import moderation as chat_moderation
 from chats.models import Message
 from groups import services as group_services
@@ -143,7 +144,7 @@ def create_report(
             if block:
                 account_services.block_user(reporter, blocked=target.person)
     except BaseException:
-        media.delete_files_now(copies)
+        delete_files_now(copies)
         raise
     return report
 
@@ -385,7 +386,7 @@ def _remove_story(story: Story) -> int:
         removed_at=timezone.now(), content="", file=None, thumbnail=None
     )
     if removed:
-        media.delete_files_on_commit(names)
+        delete_files_on_commit(names)
         author = User.objects.get(id=story.user_id)
         realtime.publish(
             story_selectors.audience_ids(author),
@@ -447,9 +448,9 @@ def reinstate_user(actor: User, *, user: User, reason: str) -> User:
 
 
 def delete_account(actor: User, *, user: User, reason: str) -> User:
-    """``accounts.services.erase_user``, written to the audit log under the erased name."""
+    """``account_data.services.erase_user``, written to the audit log under the erased name."""
     with transaction.atomic():
-        account_services.erase_user(actor, user=user)
+        account_data_services.erase_user(actor, user=user)
         _audit(
             actor, AuditLog.Action.DELETE_ACCOUNT, target_kind="user", target=user, reason=reason
         )
@@ -507,36 +508,11 @@ def lift_group_ban(actor: User, *, ban: GroupBan, reason: str) -> None:
 
 # --- staff: one action on a report ----------------------------------------------------------
 
-REPORT_ACTIONS = ("dismiss", "remove_content", "suspend_user", "ban_from_group")
-_ACTION_PERMISSIONS = {
-    "dismiss": "change_report",
-    "remove_content": "remove_content",
-    "suspend_user": "suspend_user",
-    "ban_from_group": "ban_from_group",
-}
-
-
-def report_actions_for(actor: User, *, report: Report) -> list[str]:
-    """The :data:`REPORT_ACTIONS` ``actor`` may take on ``report`` as it is now."""
-    allowed = {
-        action
-        for action, permission in _ACTION_PERMISSIONS.items()
-        if actor.has_perm(f"moderation.{permission}")
-    }
-    content = report.content
-    applies = {
-        "dismiss": report.is_open,
-        "remove_content": content is not None and content.removed_at is None,
-        "suspend_user": report.reported_user is not None and report.reported_user.is_active,
-        "ban_from_group": report.group is not None,
-    }
-    return [action for action in REPORT_ACTIONS if action in allowed and applies[action]]
-
 
 def act_on_report(
     actor: User, *, report: Report, action: str, reason: str, member: User | None = None
 ) -> Report:
-    """Take one of :data:`REPORT_ACTIONS` on ``report``.
+    """Take one of :data:`moderation.selectors.REPORT_ACTIONS` on ``report``.
 
     A ban applies to ``member`` when given (a report about a whole group names no one),
     otherwise to the reported user.

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.template.defaultfilters import truncatechars
 
+from moderation.actions import remove_selected
 from stories import services
 from stories.models import Story, StoryView
 
@@ -53,8 +54,6 @@ class StoryAdmin(admin.ModelAdmin):
     @admin.action(description="Remove selected stories", permissions=["delete"])
     def remove_stories(self, request, queryset: QuerySet[Story]) -> None:
         # Through moderation: a tombstone with its files deleted, audited, dropped live by viewers.
-        from moderation.actions import remove_selected
-
         remove_selected(self, request, queryset, noun="story(ies)")
 
     def delete_model(self, request, obj: Story) -> None:

@@ -7,7 +7,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from chats.media_api import (
+from attachments.api import (
     DOWNLOAD_RESPONSES,
     file_response,
     thumbnail_response,

@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.serializers import PublicProfileSerializer
-from chats.media import media_kind
+from attachments.kinds import media_kind
 from stories.models import Story, StoryView
 
 

@@ -8,9 +8,13 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import User
-from chats import media
+from attachments.deletion import delete_files_on_commit
+from attachments.kinds import IMAGE, VIDEO
+from attachments.storage import atomic_with_files, write_with_cleanup
+from attachments.uploads import PreparedFile, prepare_upload
 from stories import selectors
 from stories.models import Story, StoryView
+from stories.serializers import StorySerializer
 from whatsapp.errors import DomainError, Forbidden
 from whatsapp.realtime import publish
 from whatsapp.timestamps import timestamp
@@ -24,8 +28,6 @@ PURGE_BATCH = 500
 
 def story_payload(story: Story) -> dict:
     """The story as pushed in frames (the REST shape, without per-viewer fields)."""
-    from stories.serializers import StorySerializer  # serializers import selectors, not us
-
     return StorySerializer(story).data
 
 
@@ -51,12 +53,10 @@ def post_story(
     colour = (background_color or DEFAULT_BACKGROUND).strip()
     if not _COLOUR.match(colour):
         raise DomainError("Use a colour like #075e54.", field="background_color")
-    prepared = (
-        media.prepare_upload(file, kinds={media.IMAGE, media.VIDEO}, field="file") if file else None
-    )
+    prepared = prepare_upload(file, kinds={IMAGE, VIDEO}, field="file") if file else None
     now = timezone.now()
 
-    def make(item: media.PreparedFile | None) -> Story:
+    def make(item: PreparedFile | None) -> Story:
         return Story(
             user=user,
             content=content,
@@ -69,9 +69,9 @@ def post_story(
             size=item.size if item else 0,
         )
 
-    with media.atomic_with_files():
+    with atomic_with_files():
         if prepared:
-            [story] = media.write_with_cleanup([prepared], make)
+            [story] = write_with_cleanup([prepared], make)
         else:
             story = make(None)
             story.save()
@@ -140,5 +140,5 @@ def _delete_with_files(stories: QuerySet[Story]) -> int:
     if not rows:
         return 0
     _, per_model = Story.objects.filter(id__in=[row[0] for row in rows]).delete()
-    media.delete_files_on_commit(name for row in rows for name in row[1:] if name)
+    delete_files_on_commit(name for row in rows for name in row[1:] if name)
     return per_model.get(Story._meta.label, 0)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
+from django.core.cache import cache
 from django.test import Client
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -182,3 +183,20 @@ def own_redis(tmp_path):
     redis.start()
     yield redis
     redis.kill()
+
+
+@pytest.fixture
+def private_cache(settings):
+    """A cache of this test's own: rate counters and presence start from nothing.
+
+    (With ``REDIS_URL`` the project cache is the shared Redis: not ours to clear.)
+    """
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "private-test-cache",
+        }
+    }
+    cache.clear()
+    yield cache
+    cache.clear()

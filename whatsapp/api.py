@@ -70,17 +70,13 @@ def paginated_response(
     *,
     context: dict[str, Any] | None = None,
     on_page: Callable[[list], Any] | None = None,
-    render: Callable[[Any], Any] | None = None,
 ) -> Response:
     """One page of ``queryset`` as ``view.pagination_class`` pages it, rendered by
-    ``serializer_class`` (or item by item by ``render``, a faster function producing the same
-    JSON); ``on_page(page)`` runs first (a history marks its page delivered)."""
+    ``serializer_class``; ``on_page(page)`` runs first (a history marks its page delivered)."""
     paginator = view.pagination_class()
     page = paginator.paginate_queryset(queryset, request, view=view)
     if on_page is not None:
         on_page(page)
-    if render is not None:
-        return paginator.get_paginated_response([render(item) for item in page])
     extra = {} if context is None else {"context": context}
     return paginator.get_paginated_response(serializer_class(page, many=True, **extra).data)
 

@@ -19,7 +19,6 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from rest_framework.throttling import BaseThrottle
 
 from whatsapp import cache as counters
 from whatsapp.errors import RateLimited
@@ -110,20 +109,6 @@ def check_rate(scope: str, ident: int | str, rate: Rate, *, what: str) -> None:
     key = f"ratelimit:{scope}:{ident}:{window}"
     if counters.count(key, timeout=rate.seconds + 1, refresh=False) > rate.count:
         raise _refusal(rate, wait, what)
-
-
-class SendRateThrottle(BaseThrottle):
-    """DRF throttle for the REST send endpoints (POST only): the rule of :func:`count_send`."""
-
-    def allow_request(self, request, view):
-        self.wait_seconds = None
-        if request.method != "POST" or not request.user.is_authenticated:
-            return True
-        self.wait_seconds = count_send(request.user.id)
-        return self.wait_seconds is None
-
-    def wait(self):
-        return self.wait_seconds
 
 
 class TokenBucket:

@@ -6,8 +6,8 @@ middleware or view runs, and nothing else bounds a body that carries files
 HTTP application: a body declared larger than ``settings.MAX_REQUEST_BODY_SIZE`` is answered
 413 without reading a byte of it, and one that grows past it while being read (chunked, or a
 lying ``Content-Length``) is cut off with the same answer. The per-message limits on files
-(count and total size) are checked by ``chats.media.prepare_uploads`` with a clear error; this
-bound sits just above them.
+(count and total size) are checked by ``attachments.uploads.prepare_uploads`` with a clear
+error; this bound sits just above them.
 """
 
 import json

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "channels",
     "chats",
+    "attachments",
     "groups",
     "communities",
     "stories",
@@ -371,7 +372,7 @@ LOGGING = {
     # Django's own console handler would print every django.* line a second time beside root's.
     "loggers": {
         "django": {"handlers": [], "level": "INFO"},
-        # pypdf warns about every repair it makes while chats.media checks an uploaded PDF.
+        # pypdf warns about every repair it makes while attachments.sniffing checks an uploaded PDF.
         "pypdf": {"level": "ERROR"},
     },
 }

@@ -9,9 +9,9 @@ from whatsapp.middleware import csp_update
 SWAGGER_CDN = "https://cdn.jsdelivr.net"
 
 api_v1 = [
-    path("", include("accounts.api_urls")),
+    path("", include("account_data.api_urls")),
     path("", include("chats.api_urls")),
-    path("", include("chats.media_urls")),
+    path("", include("attachments.urls")),
     path("", include("groups.api_urls")),
     path("", include("communities.api_urls")),
     path("", include("stories.api_urls")),
@@ -34,7 +34,7 @@ urlpatterns = [
         )(SpectacularSwaggerView.as_view(url_name="api-schema")),
         name="api-docs",
     ),
-    path("", include("accounts.urls")),
+    path("", include("account_data.urls")),
     path("", include("chats.urls")),
     path("", include("groups.urls")),
     path("", include("communities.urls")),

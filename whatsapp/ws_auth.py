@@ -1,4 +1,9 @@
-"""WebSocket authentication: a DRF token header, or the session cookie from an allowed Origin."""
+"""WebSocket authentication: a DRF token header, or the session cookie from an allowed Origin.
+
+Part of the project's ASGI wiring (used by ``whatsapp.asgi`` and ``whatsapp.consumers`` only),
+not of the infrastructure the apps import: it reads accounts' tokens, as the DRF settings name
+``accounts.authentication`` for HTTP (README, "Architecture": layers).
+"""
 
 from importlib import import_module
 from io import BytesIO
@@ -14,13 +19,12 @@ from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest
 from django.utils.http import is_same_domain
 
+from accounts.selectors import user_for_token
 from whatsapp.db import database_sync_to_async
 
 
 @database_sync_to_async
 def active_user_for_token(key: str):
-    from accounts.selectors import user_for_token
-
     user = user_for_token(key)
     return user if user is not None and user.is_active else AnonymousUser()
 
@@ -108,8 +112,6 @@ def credentials_hold(scope) -> bool:
     """
     user = scope["user"]
     if "token" in scope:
-        from accounts.selectors import user_for_token
-
         fresh = user_for_token(scope["token"])
         return fresh is not None and fresh.id == user.id and fresh.is_active
     session = scope.get("session")

@@ -8,20 +8,21 @@ from django.utils.dateformat import format as format_date
 from django.utils.html import json_script
 from django.utils.safestring import SafeString
 
-from chats.texts import PAGE_TEXTS
+from messaging.texts import PAGE_TEXTS
+from whatsapp.timestamps import timestamp
 
 register = template.Library()
 
 
 @register.simple_tag
 def message_text(name: str) -> str:
-    """One of chats.texts' words by its page name: ``{% message_text "message_removed" %}``."""
+    """One of messaging.texts' words by its page name: ``{% message_text "message_removed" %}``."""
     return PAGE_TEXTS[name]
 
 
 @register.simple_tag
 def message_texts_json() -> SafeString:
-    """All of chats.texts' page words as the ``message-texts`` JSON the scripts read."""
+    """All of messaging.texts' page words as the ``message-texts`` JSON the scripts read."""
     return json_script(PAGE_TEXTS, "message-texts")
 
 
@@ -85,3 +86,10 @@ def chat_day(value: datetime | None) -> str:
     if day == today - timedelta(days=1):
         return "Yesterday"
     return format_date(timezone.localtime(value), "j F Y")
+
+
+@register.filter
+def iso(value: datetime | None) -> str:
+    """A moment as the API and frames write it (``2026-11-25T14:03:00.123456Z``), so that
+    server-rendered ``datetime`` and ``data-sent-at`` attributes equal the ones JS draws."""
+    return timestamp(value) or ""

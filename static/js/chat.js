@@ -1,23 +1,22 @@
-// Chat pages (the chat list, and the open 1:1 conversation): renders incoming frames live,
-// sends over the socket with a client_id (pending clock, then ticks), sends read receipts for
+// The open 1:1 conversation (templates/chats/conversation.html): sends over the socket with a
+// client_id (pending clock, then ticks), renders incoming frames live, sends read receipts for
 // what is on screen, typing and presence in the header, older history on scrolling up, and
-// forwarding. Server-rendered markup (templates/chats/) is the starting point; the markup built
-// here (with the shared helpers of static/js/conversation.js) mirrors it.
+// forwarding. Server-rendered bubbles (templates/chats/_bubble.html) are the starting point;
+// live ones are drawn by `Conversation.messageView` (static/js/conversation.js) with the same
+// markup. The chat list beside it is static/js/chat-list.js (`window.ChatList`).
 (function () {
   "use strict";
   const socket = window.AppSocket;
   const C = window.Conversation;
-  const list = document.getElementById("chat-list");
   const app = document.getElementById("chat-app");
-  if (!socket || !C || (!list && !app)) { return; }
+  if (!socket || !C || !app || !app.dataset.peerId) { return; }
   const el = C.el;
   const pad = C.pad;
   const hhmm = C.hhmm;
   const isVisible = C.isVisible;
 
-  const shell = document.querySelector(".shell");
-  const me = Number((app && app.dataset.me) || (shell && shell.dataset.userId));
-  const peerId = app && app.dataset.peerId ? Number(app.dataset.peerId) : null;
+  const me = Number(app.dataset.me);
+  const peerId = Number(app.dataset.peerId);
   const log = document.getElementById("message-log");
   const composer = document.getElementById("composer");
   const input = document.getElementById("composer-input");
@@ -25,7 +24,8 @@
   const statusLine = document.getElementById("conversation-status");
   const liveError = composer && composer.querySelector(".composer-live-error");
   const http = window.AppHttp;
-  const typingTimers = new Map(); // "user-5" / "group-3" -> timeout id
+  const chatList = window.ChatList;
+  let typingTimer = null;
 
   // ---- dates --------------------------------------------------------------------------------
 
@@ -33,16 +33,6 @@
   function daysAgo(date) {
     const start = function (d) { return new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime(); };
     return Math.round((start(new Date()) - start(date)) / 86400000);
-  }
-
-  function chatTime(iso) {
-    if (!iso) { return ""; }
-    const date = new Date(iso);
-    const ago = daysAgo(date);
-    if (ago === 0) { return hhmm(date); }
-    if (ago === 1) { return "Yesterday"; }
-    if (ago < 7) { return date.toLocaleDateString(undefined, { weekday: "long" }); }
-    return pad(date.getDate()) + "/" + pad(date.getMonth() + 1) + "/" + date.getFullYear();
   }
 
   function dayLabel(date) {
@@ -62,36 +52,20 @@
   // ---- the conversation ---------------------------------------------------------------------
 
   function belongsHere(m) {
-    return peerId !== null && (
-      (m.sender_id === me && m.receiver_id === peerId) || (m.sender_id === peerId && m.receiver_id === me)
-    );
+    return (m.sender_id === me && m.receiver_id === peerId) || (m.sender_id === peerId && m.receiver_id === me);
   }
 
   function messageRow(id) {
-    return log ? log.querySelector('.message-row[data-message-id="' + id + '"]') : null;
+    return log.querySelector('.message-row[data-message-id="' + id + '"]');
   }
 
-  const view = C.messageView({
-    me: me,
-    idField: "message_id",
-    idData: "messageId",
-    menu: function (m) {
-      return C.messageMenu([{ className: "message-forward", text: "Forward",
-        href: http.url("message_forward", m.message_id), data: { messageId: m.message_id } }]);
-    },
-    hasTick: function (m) { return m.receiver_id !== m.sender_id; },
-    decorate: function (row, m, out) {
-      row.dataset.receiverId = m.receiver_id;
-      if (!out && !m.read_at) { row.dataset.unread = "true"; }
-    },
-  });
+  const view = C.messageView({ me: me, kind: "user" });
   const pendingSends = C.liveSends({
     socket: socket, log: log, view: view, liveError: liveError, afterInsert: refreshDividers,
   });
 
   // Day dividers are rebuilt from the rows' timestamps after every insertion.
   function refreshDividers() {
-    if (!log) { return; }
     log.querySelectorAll(".day-divider").forEach(function (node) { node.remove(); });
     let previous = null;
     log.querySelectorAll(".message-row").forEach(function (row) {
@@ -106,15 +80,15 @@
   let older = null;
 
   function appendMessage(m) {
-    if (!log || messageRow(m.message_id)) { return; }
+    if (messageRow(m.message_id)) { return; }
     const stick = C.nearBottom(log) || m.sender_id === me;
-    if (!C.placeRow(log, view.render(m), m.message_id, "messageId", older)) { return; }
+    if (!C.placeRow(log, view.render(m), m.message_id, view.idData, older)) { return; }
     refreshDividers();
     if (stick) { C.scrollToBottom(log); }
   }
 
   function sendReadReceipts() {
-    if (!log || peerId === null || !isVisible()) { return; }
+    if (!isVisible()) { return; }
     const rows = log.querySelectorAll('.message-row[data-unread="true"][data-message-id]');
     const ids = [];
     rows.forEach(function (row) {
@@ -122,157 +96,8 @@
       delete row.dataset.unread;
     });
     if (ids.length) { socket.send({ type: "message.read", message_ids: ids }); }
-    const item = listRow("user", peerId);
-    if (item) { setUnread(item, 0); }
-  }
-
-  // ---- the chat list ------------------------------------------------------------------------
-
-  function listRow(kind, id) {
-    if (!list) { return null; }
-    const attr = kind === "user" ? "data-peer-id" : "data-group-id";
-    return list.querySelector('.chat-row[data-kind="' + kind + '"][' + attr + '="' + id + '"]');
-  }
-
-  function setUnread(item, count) {
-    const badge = item.querySelector(".unread-badge");
-    item.classList.toggle("is-unread", count > 0);
-    if (!badge) { return; }
-    badge.dataset.count = count;
-    badge.textContent = count;
-    badge.appendChild(el("span", "visually-hidden", " unread"));
-    badge.hidden = count <= 0;
-  }
-
-  function unreadOf(item) {
-    const badge = item.querySelector(".unread-badge");
-    return badge && !badge.hidden ? parseInt(badge.textContent, 10) || 0 : 0;
-  }
-
-  function previewText(m) {
-    if (m.removed) { return C.texts.message_removed; }
-    if (m.content) { return m.content.length > 120 ? m.content.slice(0, 119) + "…" : m.content; }
-    return "Attachment";
-  }
-
-  function setPreview(item, m, senderName) {
-    const preview = item.querySelector(".chat-preview");
-    preview.textContent = "";
-    if (senderName) { preview.appendChild(el("span", "chat-preview-sender", senderName + ": ")); }
-    if (m.message_id && m.sender_id === me && m.receiver_id !== me) {
-      preview.append(C.makeTick(view.tickState(m)), " ");
-    }
-    preview.appendChild(el("span", "chat-preview-text", previewText(m)));
-    const time = item.querySelector(".chat-time");
-    time.dateTime = m.sent_at;
-    time.textContent = chatTime(m.sent_at);
-    item.dataset.lastMessageId = m.message_id || m.group_message_id || 0;
-  }
-
-  function moveToTop(item) {
-    if (list.firstElementChild !== item) { list.prepend(item); }
-    const empty = document.querySelector(".chat-list-empty");
-    if (empty) { empty.hidden = true; }
-  }
-
-  function onListMessage(m) {
-    if (!list) { return; }
-    const other = m.sender_id === me ? m.receiver_id : m.sender_id;
-    const item = listRow("user", other);
-    if (!item) { refreshList(); return; }
-    // ">=": the same message again (a retry's second push, a sync replay) changes nothing.
-    if (Number(item.dataset.lastMessageId || 0) >= m.message_id) { return; }
-    setPreview(item, m, null);
-    moveToTop(item);
-    const incoming = m.sender_id !== me && !m.read_at;
-    const open = other === peerId && isVisible();
-    if (incoming && !open && Number(item.dataset.lastMessageId) === m.message_id) {
-      setUnread(item, unreadOf(item) + 1);
-    }
-  }
-
-  function avatarFor(person, size) {
-    const thumb = person && person.profile_thumbnail;
-    if (thumb) {
-      const img = el("img", "avatar avatar-" + size);
-      img.src = thumb;
-      img.alt = "";
-      return img;
-    }
-    const span = el("span", "avatar avatar-" + size + " avatar-initial", ((person && person.name) || "?").slice(0, 1).toUpperCase());
-    span.setAttribute("aria-hidden", "true");
-    return span;
-  }
-
-  function renderListRow(row) {
-    const isUser = row.kind === "user";
-    const id = isUser ? row.peer.user_id : row.group.group_id;
-    const key = row.kind + "-" + id;
-    const name = isUser ? (row.peer.name || row.peer.phone_number) + (id === me ? " (You)" : "") : row.group.group_name;
-    const item = el("li", "list-item chat-row" + (isUser && id === peerId ? " active" : ""));
-    item.dataset.kind = row.kind;
-    item.dataset[isUser ? "peerId" : "groupId"] = id;
-    const link = el("a", "list-item-link");
-    link.href = isUser ? http.url("chat", id) : http.url("group", id);
-    link.setAttribute("aria-labelledby", "chat-name-" + key);
-    link.setAttribute("aria-describedby", "chat-preview-" + key);
-    if (isUser && id === peerId) { link.setAttribute("aria-current", "page"); }
-    const avatar = isUser ? avatarFor(row.peer, "medium") : avatarFor({ name: row.group.group_name }, "medium");
-    const body = el("span", "list-item-body");
-    const title = el("span", "list-item-title chat-name", name);
-    title.id = "chat-name-" + key;
-    const preview = el("span", "list-item-subtitle chat-preview");
-    preview.id = "chat-preview-" + key;
-    body.append(title, preview);
-    const meta = el("span", "list-item-meta");
-    const time = el("time", "list-item-time chat-time", chatTime(row.last_activity_at));
-    time.dateTime = row.last_activity_at;
-    const badge = el("span", "badge unread-badge");
-    meta.append(time, badge);
-    link.append(avatar, body, meta);
-    item.appendChild(link);
-    const m = row.last_message;
-    if (m) {
-      const sender = !isUser ? (m.sender_id === me ? "You" : m.sender || null) : null;
-      setPreview(item, m, sender);
-    }
-    time.textContent = chatTime(row.last_activity_at);
-    setUnread(item, row.unread_count);
-    return item;
-  }
-
-  let refreshTimer = null;
-  function refreshList() {
-    if (!list || refreshTimer) { return; }
-    refreshTimer = setTimeout(function () {
-      refreshTimer = null;
-      http.getJSON(http.url("api_chats"))
-        .then(function (page) {
-          const rows = page.results.map(renderListRow);
-          // Rows beyond the first page keep their place below the fresh ones.
-          const fresh = new Set(rows.map(function (r) { return r.dataset.kind + "-" + (r.dataset.peerId || r.dataset.groupId); }));
-          const rest = Array.from(list.children).filter(function (r) {
-            return !fresh.has(r.dataset.kind + "-" + (r.dataset.peerId || r.dataset.groupId));
-          });
-          list.replaceChildren.apply(list, rows.concat(rest));
-          const empty = document.querySelector(".chat-list-empty");
-          if (empty) { empty.hidden = list.children.length > 0; }
-          if (peerId !== null && isVisible()) { const open = listRow("user", peerId); if (open) { setUnread(open, 0); } }
-        })
-        .catch(function (err) { console.warn("chat list refresh failed", err); });
-    }, 150);
-  }
-
-  function onListGroupMessage(g) {
-    if (!list) { return; }
-    const item = listRow("group", g.group_id);
-    if (!item) { refreshList(); return; }
-    if (Number(item.dataset.lastMessageId || 0) >= g.group_message_id) { return; }
-    setPreview(item, g, g.sender_id === me ? "You" : g.sender || null);
-    moveToTop(item);
-    if (g.sender_id !== me && location.pathname !== http.url("group", g.group_id)) {
-      setUnread(item, unreadOf(item) + 1);
-    }
+    const item = chatList && chatList.row("user", peerId);
+    if (item) { chatList.setUnread(item, 0); }
   }
 
   // ---- typing and presence ------------------------------------------------------------------
@@ -286,50 +111,32 @@
     else { statusLine.textContent = ""; }
   }
 
-  function showTyping(key, userId) {
-    clearTimeout(typingTimers.get(key));
-    const item = key.indexOf("user-") === 0 ? listRow("user", userId) : listRow("group", Number(key.slice(6)));
-    if (item) {
-      const preview = item.querySelector(".chat-preview");
-      if (!preview.querySelector(".chat-typing")) {
-        preview.classList.add("is-typing");
-        preview.appendChild(el("span", "chat-typing typing-indicator", "typing..."));
-      }
-    }
-    if (key === "user-" + peerId && statusLine) {
-      statusLine.dataset.typing = "true";
-      statusLine.textContent = "typing...";
-      statusLine.classList.add("typing-indicator");
-    }
-    typingTimers.set(key, setTimeout(function () { hideTyping(key, userId); }, C.TYPING_SHOW_MS));
+  function showTyping() {
+    if (!statusLine) { return; }
+    clearTimeout(typingTimer);
+    statusLine.dataset.typing = "true";
+    statusLine.textContent = "typing...";
+    statusLine.classList.add("typing-indicator");
+    typingTimer = setTimeout(hideTyping, C.TYPING_SHOW_MS);
   }
 
-  function hideTyping(key, userId) {
-    clearTimeout(typingTimers.get(key));
-    typingTimers.delete(key);
-    const item = key.indexOf("user-") === 0 ? listRow("user", userId) : listRow("group", Number(key.slice(6)));
-    if (item) {
-      const preview = item.querySelector(".chat-preview");
-      preview.classList.remove("is-typing");
-      preview.querySelectorAll(".chat-typing").forEach(function (node) { node.remove(); });
-    }
-    if (key === "user-" + peerId && statusLine) {
-      delete statusLine.dataset.typing;
-      renderPresence();
-    }
+  function hideTyping() {
+    if (!statusLine) { return; }
+    clearTimeout(typingTimer);
+    typingTimer = null;
+    delete statusLine.dataset.typing;
+    renderPresence();
   }
 
   // ---- socket frames ------------------------------------------------------------------------
 
   socket.on("message.new", function (frame) {
     const m = frame.message;
-    if (m.sender_id !== me) { hideTyping("user-" + m.sender_id, m.sender_id); }
-    if (belongsHere(m)) {
-      const row = m.client_id && m.sender_id === me ? C.pendingRow(log, m) : null;
-      if (row) { view.update(row, m); } else { appendMessage(m); }
-      if (m.sender_id === peerId) { sendReadReceipts(); }
-    }
-    onListMessage(m);
+    if (m.sender_id === peerId) { hideTyping(); }
+    if (!belongsHere(m)) { return; }
+    const row = m.client_id && m.sender_id === me ? C.pendingRow(log, m) : null;
+    if (row) { view.update(row, m); } else { appendMessage(m); }
+    if (m.sender_id === peerId) { sendReadReceipts(); }
   });
 
   socket.on("message.ack", function (frame) {
@@ -338,28 +145,19 @@
     if (entry && !messageRow(m.message_id)) { view.update(entry.row, m); }
     else if (entry) { entry.row.remove(); }
     else if (belongsHere(m)) { appendMessage(m); }
-    onListMessage(m);
   });
 
   socket.on("message.status", function (frame) {
     const row = messageRow(frame.message_id);
-    if (row) {
-      view.update(row, { message_id: frame.message_id, delivered_at: frame.delivered_at, read_at: frame.read_at });
-      if (frame.read_at) { delete row.dataset.unread; }
-    }
-    if (!list) { return; }
-    const item = list.querySelector('.chat-row[data-kind="user"][data-last-message-id="' + frame.message_id + '"]');
-    const tick = item && item.querySelector(".chat-preview .tick");
-    if (tick) { C.setTick(tick, frame.read_at ? "read" : frame.delivered_at ? "delivered" : "sent"); }
-    else if (frame.read_at && !row) { refreshList(); } // read on another device: badges change
+    if (!row) { return; }
+    view.update(row, { message_id: frame.message_id, delivered_at: frame.delivered_at, read_at: frame.read_at });
+    if (frame.read_at) { delete row.dataset.unread; }
   });
 
   socket.on("error", pendingSends.fail);
 
   socket.on("typing", function (frame) {
-    if (frame.user_id === me) { return; }
-    if (frame.group_id) { showTyping("group-" + frame.group_id, frame.user_id); }
-    else { showTyping("user-" + frame.user_id, frame.user_id); }
+    if (frame.user_id === peerId && frame.user_id !== me && !frame.group_id) { showTyping(); }
   });
 
   socket.on("presence", function (frame) {
@@ -370,17 +168,11 @@
     renderPresence();
   });
 
-  socket.on("group_message.new", function (frame) { onListGroupMessage(frame.group_message); });
-
-  socket.on("ready", function (frame) {
-    if (!frame.reconnected) { return; }
-    pendingSends.retry();
-    refreshList();
-  });
+  socket.on("ready", function (frame) { if (frame.reconnected) { pendingSends.retry(); } });
 
   // ---- sending, typing, history, forwarding -------------------------------------------------
 
-  if (composer && input && peerId !== null) {
+  if (composer && input) {
     const typing = C.typingSignal(
       function () { socket.send({ type: "typing", receiver_id: peerId }); },
       function () { return !!input.value.trim(); });
@@ -398,25 +190,23 @@
     });
   }
 
-  if (log) {
-    older = C.olderHistory({
-      log: log,
-      url: app && app.dataset.olderUrl,
-      link: document.getElementById("load-older"),
-      hasRow: function (m) { return !!messageRow(m.message_id); },
-      render: view.render,
-      afterInsert: refreshDividers,
-      fill: true,
-    });
-    C.localTimes(log);
-    refreshDividers();
-    C.scrollToBottom(log);
-    older.fillIfShort();
-  }
+  older = C.olderHistory({
+    log: log,
+    url: app.dataset.olderUrl,
+    link: document.getElementById("load-older"),
+    hasRow: function (m) { return !!messageRow(m.message_id); },
+    render: view.render,
+    afterInsert: refreshDividers,
+    fill: true,
+  });
+  C.localTimes(log);
+  refreshDividers();
+  C.scrollToBottom(log);
+  older.fillIfShort();
 
   const dialog = document.getElementById("forward-dialog");
   const forwardForm = document.getElementById("forward-form");
-  if (log && dialog && forwardForm && typeof dialog.showModal === "function") {
+  if (dialog && forwardForm && typeof dialog.showModal === "function") {
     const forwardError = forwardForm.querySelector(".forward-error");
     log.addEventListener("click", function (event) {
       const link = event.target.closest(".message-forward");
@@ -451,14 +241,7 @@
     });
   }
 
-  if (list) {
-    // Server-rendered times are UTC: show them in the reader's time zone.
-    list.querySelectorAll(".chat-time").forEach(function (time) { time.textContent = chatTime(time.dateTime); });
-    socket.seen("message", list.dataset.newestMessageId);
-  }
-  if (log) {
-    log.querySelectorAll(".message-row[data-message-id]").forEach(function (row) { socket.seen("message", row.dataset.messageId); });
-  }
+  log.querySelectorAll(".message-row[data-message-id]").forEach(function (row) { socket.seen("message", row.dataset.messageId); });
   renderPresence();
   sendReadReceipts();
   document.addEventListener("visibilitychange", sendReadReceipts);

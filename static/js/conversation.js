@@ -1,13 +1,12 @@
-// What the conversation pages share (static/js/chat.js for 1:1 chats and the chat list,
-// static/js/groups.js for groups, static/js/communities.js for announcements): DOM and time
-// helpers, the message bubble (the markup of templates/chats/_message.html and
-// templates/groups/_message.html), ticks, sends waiting for their ack, the composer and its
-// "typing..." signal, and older history on scrolling up. Loaded by shell.html before the
-// page's own script, as `window.Conversation`.
+// What the conversation pages share (static/js/chat.js for 1:1 chats, static/js/groups.js for
+// groups, static/js/communities.js for announcements): DOM and time helpers, the message bubble
+// (`messageView`, the markup of templates/chats/_bubble.html), ticks, sends waiting for their
+// ack, the composer and its "typing..." signal, and older history on scrolling up. Loaded by
+// shell.html before the page's own script, as `window.Conversation`.
 (function () {
   "use strict";
   const TICK_LABELS = { pending: "Pending", sent: "Sent", delivered: "Delivered", read: "Read", failed: "Not sent" };
-  // "This message was removed", "Forwarded many times"...: chats/texts.py, as shell.html's JSON.
+  // "This message was removed", "Forwarded many times"...: messaging/texts.py, as shell.html's JSON.
   const TEXTS = JSON.parse(document.getElementById("message-texts").textContent);
   const TYPING_SEND_MS = 2500;
   const TYPING_SHOW_MS = 5000;
@@ -65,25 +64,18 @@
   }
 
   // Attachments are drawn by static/js/media.js (the markup of templates/chats/_media.html).
-  function renderMedia(container, media) {
-    if (window.AppMedia) { window.AppMedia.render(container, media); return; }
-    (media || []).forEach(function (item) {
-      const url = item.download_url || item.url;
-      const file = el(url ? "a" : "span", "bubble-file", item.original_name || item.file_type || "File");
-      if (url) { file.href = url; }
-      file.dataset.multimediaId = item.multimedia_id;
-      container.appendChild(file);
-    });
-  }
+  function renderMedia(container, media) { window.AppMedia.render(container, media); }
 
-  // Renders and updates the message rows of one kind of conversation. Options:
-  // me (my user_id), idField ("message_id" / "group_message_id"), idData (the row's dataset
-  // key for it), menu(m) (the menu element), senderName(m) (the label over others' bubbles, or
-  // null for none), hasTick(m) (on my own bubbles; default true), decorate(row, m, out).
+  // The one live renderer of a message bubble: the markup of templates/chats/_bubble.html, for
+  // 1:1 and group messages alike, from the message JSON of the REST API and the frames
+  // (tests/browser/test_renderers.py compares the two). A new part of a bubble goes here and in
+  // that template. Options: me (my user_id), kind ("user" or "group"), senderName(m) (group:
+  // the name over others' bubbles when the JSON has no `sender`).
   function messageView(options) {
-    const idField = options.idField;
-    const idData = options.idData;
-    const hasTick = options.hasTick || function () { return true; };
+    const group = options.kind === "group";
+    const idField = group ? "group_message_id" : "message_id";
+    const idData = group ? "groupMessageId" : "messageId";
+    const http = window.AppHttp;
 
     function tickState(m) {
       if (m.read_at) { return "read"; }
@@ -91,17 +83,41 @@
       return m[idField] ? "sent" : "pending";
     }
 
+    // "Message info" (my group messages), "Forward", "Report" (others' messages).
+    function menu(m, out) {
+      const id = m[idField];
+      const links = [];
+      if (group && out) {
+        links.push({ className: "message-info-link", text: "Message info", href: http.url("group_message_info", m.group_id, id) });
+      }
+      if (group) {
+        links.push({ className: "message-forward", text: "Forward", href: http.url("group_message_forward", m.group_id, id) });
+      } else {
+        links.push({ className: "message-forward", text: "Forward", href: http.url("message_forward", id), data: { messageId: id } });
+      }
+      if (!out) {
+        links.push({ className: "message-report", text: "Report",
+          href: http.url("report") + "?kind=" + (group ? "group_message" : "message") + "&id=" + id });
+      }
+      return messageMenu(links);
+    }
+
+    function hasTick(m) { return group || m.receiver_id !== m.sender_id; }
+
     function render(m) {
       const out = m.sender_id === options.me;
       const row = el("div", "message-row" + (out ? " message-row-out" : ""));
       if (m[idField]) { row.dataset[idData] = m[idField]; }
-      if (m.client_id && out) { row.dataset.clientId = m.client_id; }
       row.dataset.senderId = m.sender_id;
+      if (!group) { row.dataset.receiverId = m.receiver_id; }
       row.dataset.sentAt = m.sent_at;
-      if (options.decorate) { options.decorate(row, m, out); }
+      if (out && m.client_id) { row.dataset.clientId = m.client_id; }
+      if (!group && !out && !m.read_at) { row.dataset.unread = "true"; }
       const bubble = el("div", "bubble " + (out ? "bubble-out" : "bubble-in") + (m.removed ? " bubble-removed" : ""));
-      if (m[idField] && !m.removed) { bubble.appendChild(options.menu(m)); }
-      if (!out && options.senderName) { bubble.appendChild(el("span", "bubble-sender", options.senderName(m))); }
+      if (m[idField] && !m.removed) { bubble.appendChild(menu(m, out)); }
+      if (group && !out) {
+        bubble.appendChild(el("span", "bubble-sender", m.sender || (options.senderName ? options.senderName(m) : "")));
+      }
       if (m.forwarded && !m.removed) {
         bubble.appendChild(el("span", "bubble-forwarded" + (m.forwarded_many_times ? " bubble-forwarded-many" : ""),
           m.forwarded_many_times ? TEXTS.forwarded_many : TEXTS.forwarded));
@@ -128,14 +144,14 @@
         row.dataset[idData] = m[idField];
         const bubble = row.querySelector(".bubble");
         if (bubble && !bubble.querySelector(".message-menu") && !m.removed) {
-          bubble.insertBefore(options.menu(m), bubble.firstChild);
+          bubble.insertBefore(menu(m, true), bubble.firstChild); // only my own rows are pending
         }
       }
       const tick = row.querySelector(".bubble-meta .tick");
       if (tick) { setTick(tick, tickState(m)); }
     }
 
-    return { render: render, update: update, tickState: tickState };
+    return { render: render, update: update, tickState: tickState, idData: idData };
   }
 
   // ---- the message log ----------------------------------------------------------------------

@@ -1,9 +1,9 @@
 // The open group conversation: sends over the socket with a client_id (pending clock, then
 // ticks), renders group_message.new live, marks what is on screen read, turns ticks blue when
 // group_message.status says every other member read, shows who is typing, and loads older
-// history. Delivery receipts are sent by socket.js for every page. Server-rendered markup
-// (templates/groups/_message.html) is the starting point; the markup built here (with the
-// shared helpers of static/js/conversation.js) mirrors it.
+// history. Delivery receipts are sent by socket.js for every page. Server-rendered bubbles
+// (templates/chats/_bubble.html) are the starting point; live ones are drawn by
+// `Conversation.messageView` (static/js/conversation.js) with the same markup.
 (function () {
   "use strict";
   const socket = window.AppSocket;
@@ -34,19 +34,8 @@
 
   const view = C.messageView({
     me: me,
-    idField: "group_message_id",
-    idData: "groupMessageId",
-    menu: function (m) {
-      const links = [];
-      if (m.sender_id === me) {
-        links.push({ className: "message-info-link", text: "Message info",
-          href: http.url("group_message_info", m.group_id, m.group_message_id) });
-      }
-      links.push({ className: "message-forward", text: "Forward",
-        href: http.url("group_message_forward", m.group_id, m.group_message_id) });
-      return C.messageMenu(links);
-    },
-    senderName: function (m) { return m.sender || names[m.sender_id] || ""; },
+    kind: "group",
+    senderName: function (m) { return names[m.sender_id] || ""; },
   });
   const pendingSends = C.liveSends({ socket: socket, log: log, view: view, liveError: liveError });
 
@@ -70,10 +59,8 @@
   }
 
   function clearListBadge() {
-    const item = document.querySelector('.chat-row[data-kind="group"][data-group-id="' + groupId + '"]');
-    const badge = item && item.querySelector(".unread-badge");
-    if (item) { item.classList.remove("is-unread"); }
-    if (badge) { badge.hidden = true; badge.textContent = "0"; }
+    const item = window.ChatList && window.ChatList.row("group", groupId);
+    if (item) { window.ChatList.setUnread(item, 0); }
   }
 
   function readNow(ids) {

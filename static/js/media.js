@@ -15,11 +15,16 @@
     return "document";
   }
 
+  // Django's `filesizeformat`, as the template writes it: "1 byte", "12 bytes", "1.5 KB",
+  // "3.0 MB", with a no-break space.
   function humanSize(bytes) {
-    if (!bytes && bytes !== 0) { return ""; }
-    if (bytes < 1024) { return bytes + " bytes"; }
-    if (bytes < 1024 * 1024) { return (bytes / 1024).toFixed(1) + " KB"; }
-    return (bytes / (1024 * 1024)).toFixed(1) + " MB";
+    const size = Number(bytes) || 0;
+    const units = ["KB", "MB", "GB", "TB", "PB"];
+    if (size < 1024) { return size + "\u00a0" + (size === 1 ? "byte" : "bytes"); }
+    let value = size / 1024;
+    let unit = 0;
+    while (value >= 1024 && unit < units.length - 1) { value /= 1024; unit += 1; }
+    return value.toFixed(1) + "\u00a0" + units[unit];
   }
 
   function node(tag, className, text) {
@@ -43,6 +48,7 @@
       img.src = item.thumbnail_url || url;
       img.alt = name || "Photo";
       if (item.width) { img.width = item.width; img.height = item.height; }
+      img.loading = "lazy";
       element.appendChild(img);
     } else if (kind === "video" || kind === "audio") {
       element = node(kind, kind === "video" ? "bubble-media media-video" : "media-audio");
@@ -60,6 +66,7 @@
       icon.setAttribute("width", "28");
       icon.setAttribute("height", "28");
       icon.setAttribute("aria-hidden", "true");
+      icon.setAttribute("focusable", "false");
       const path = document.createElementNS(SVG, "path");
       path.setAttribute("fill", "currentColor");
       path.setAttribute("d", DOCUMENT_ICON);

@@ -3,10 +3,9 @@
 //   and in the chat list (frames `message.removed` {message_id} and `group_message.removed`
 //   {group_message_id, group_id});
 // - a suspended account leaves the app (`account.suspended`, sent just before the server
-//   closes the socket), instead of reconnecting in a loop;
-// - message menus built live by chat.js / groups.js get the "Report" entry the server-rendered
-//   ones have (templates/chats/_message.html, templates/groups/_message.html), added when a
-//   menu opens, for messages from others only.
+//   closes the socket), instead of reconnecting in a loop.
+// The "Report" entry of a message's menu is part of the bubble (templates/chats/_bubble.html and
+// `Conversation.messageView`).
 (function () {
   "use strict";
   const socket = window.AppSocket;
@@ -49,29 +48,4 @@
       window.location.assign(window.AppHttp.url("login"));
     });
   }
-
-  function reportLink(row) {
-    const link = document.createElement("a");
-    link.className = "message-report";
-    link.textContent = "Report";
-    const group = row.dataset.groupMessageId;
-    const params = new URLSearchParams({
-      kind: group ? "group_message" : "message",
-      id: group || row.dataset.messageId,
-      next: window.location.pathname,
-    });
-    link.href = window.AppHttp.url("report") + "?" + params.toString();
-    return link;
-  }
-
-  // `toggle` does not bubble: listen in the capture phase for every menu on the page.
-  document.addEventListener("toggle", function (event) {
-    const menu = event.target;
-    if (!menu.matches || !menu.matches("details.message-menu") || !menu.open) { return; }
-    const row = menu.closest(".message-row");
-    const items = menu.querySelector(".message-menu-items");
-    if (!row || !items || row.classList.contains("message-row-out")) { return; }
-    if (!row.dataset.messageId && !row.dataset.groupMessageId) { return; }
-    if (!items.querySelector(".message-report")) { items.appendChild(reportLink(row)); }
-  }, true);
 })();

@@ -11,25 +11,12 @@ from django.test.utils import CaptureQueriesContext
 from accounts import services as account_services
 from chats import services
 from chats.models import Message
+from messaging import sending
 from tests.chats.conftest import connect, receive_until
 from whatsapp.db import Batch
 from whatsapp.errors import DomainError, RateLimited
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _private_cache(settings):
-    """The send counters live in the cache: a private one per test."""
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "send-batch-tests",
-        }
-    }
-    from django.core.cache import cache
-
-    cache.clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_cache")]
 
 
 def test_new_messages_of_many_senders_are_one_insert_and_each_is_pushed(
@@ -256,7 +243,7 @@ def test_when_the_shared_insert_fails_each_send_is_stored_on_its_own(alice, bob,
         attempts.append([m.content for m in objs])
         raise OperationalError("the batch INSERT failed")
 
-    monkeypatch.setattr(services, "insert_many", refuse)
+    monkeypatch.setattr(sending, "insert_many", refuse)
 
     results = services.send_many(
         [(alice, bob.id, "one", "f1", None), (bob, alice.id, "two", "f2", None)]

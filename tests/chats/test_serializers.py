@@ -1,7 +1,5 @@
-"""message_json and the inbox rows are hand-written for speed: they must render exactly what
-MessageSerializer and ChatRowSerializer do."""
-
-import json
+"""Messages and inbox rows have their shapes' keys, in order, and their serializers render
+exactly what their writers write (the schema is derived from the shapes)."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -11,49 +9,60 @@ from accounts import services as account_services
 from accounts.models import User
 from chats import selectors, services
 from chats.models import Message
-from chats.serializers import ChatRowSerializer, MessageSerializer, chat_row_json, message_json
+from chats.serializers import ChatRowJSON, ChatRowSerializer, chat_row_json
+from messaging.serializers import MessageJSON, MessageSerializer, message_json
 from tests.accounts.conftest import image_bytes
 from tests.chats.test_selectors import group_with
+from tests.shapes import assert_has_shape, same_json
 
 pytestmark = pytest.mark.django_db
 
 
-def _same(message: Message) -> None:
+def _written(message: Message) -> MessageJSON:
+    """The message as its writer writes it, checked against its shape and serializer."""
     message = Message.objects.prefetch_related("media").get(id=message.id)
-    fast = json.loads(json.dumps(message_json(message)))
-    drf = json.loads(json.dumps(MessageSerializer(message).data))
-    assert fast == drf
+    written = message_json(message)
+    assert_has_shape(written, MessageJSON)
+    assert same_json(MessageSerializer(message).data, written)
+    assert same_json(MessageSerializer([message], many=True).data, [written])
+    return written
 
 
-def test_a_plain_message_renders_as_the_serializer_does(alice, bob):
-    _same(services.send_message(alice, receiver=bob, content="hello", client_id="c-1"))
+def test_a_plain_message_has_the_message_shape(alice, bob):
+    message = services.send_message(alice, receiver=bob, content="hello", client_id="c-1")
+
+    written = _written(message)
+
+    assert written["content"] == "hello" and written["client_id"] == "c-1"
+    assert written["delivered_at"] is None and written["media"] == []
+    assert written["forwarded"] is False and written["forwarded_from_message_id"] is None
 
 
-def test_a_read_forwarded_message_renders_as_the_serializer_does(alice, bob, carol):
+def test_a_read_forwarded_message_has_the_message_shape(alice, bob, carol):
     original = services.send_message(alice, receiver=bob, content="pass it on")
     [copy] = services.forward_message(bob, message=original, receivers=[carol])
     Message.objects.filter(id=copy.id).update(
         delivered_at=timezone.now(), read_at=timezone.now(), forward_count=7
     )
 
-    _same(copy)
+    written = _written(copy)
+
+    assert written["forwarded"] and written["forwarded_from_message_id"] == original.id
+    assert written["read_at"].endswith("Z")
 
 
-def test_a_removed_message_renders_as_the_serializer_does(alice, bob):
-    message = services.send_message(alice, receiver=bob, content="gone soon")
-    Message.objects.filter(id=message.id).update(removed_at=timezone.now())
-
-    _same(message)
-
-
-def test_a_message_with_media_renders_as_the_serializer_does(alice, bob, settings, tmp_path):
+def test_a_removed_message_shows_no_content_or_media(alice, bob, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     upload = SimpleUploadedFile("note.txt", b"plain text notes\n", content_type="text/plain")
+    message = services.send_message(alice, receiver=bob, content="gone soon", files=[upload])
+    Message.objects.filter(id=message.id).update(removed_at=timezone.now())
 
-    _same(services.send_message(alice, receiver=bob, content="", files=[upload]))
+    written = _written(message)
+
+    assert (written["removed"], written["content"], written["media"]) == (True, "", [])
 
 
-def test_a_message_with_a_photo_and_a_forwarded_file_renders_as_the_serializer_does(
+def test_a_message_with_a_photo_and_a_forwarded_file_has_the_message_shape(
     alice, bob, carol, settings, tmp_path
 ):
     settings.MEDIA_ROOT = tmp_path
@@ -62,16 +71,18 @@ def test_a_message_with_a_photo_and_a_forwarded_file_renders_as_the_serializer_d
     original = services.send_message(alice, receiver=bob, content="", files=[photo, note])
     [copy] = services.forward_message(bob, message=original, receivers=[carol])
 
-    for message in (original, copy):
-        _same(message)
-    rendered = message_json(Message.objects.prefetch_related("media").get(id=copy.id))["media"]
+    _written(original)
+    rendered = _written(copy)["media"]
+
     assert [m["kind"] for m in rendered] == ["image", "document"]
     assert rendered[0]["thumbnail_url"] and rendered[0]["width"] == 640
     assert rendered[1]["thumbnail_url"] is None
     assert all(m["forwarded_from_multimedia_id"] for m in rendered)
 
 
-def test_inbox_rows_render_as_the_serializer_does(alice, bob, carol, mallory, rf):
+def test_inbox_rows_have_the_row_shape_and_hide_what_peers_may_not_show(
+    alice, bob, carol, mallory, rf
+):
     services.send_message(bob, receiver=alice, content="hi")
     services.send_message(alice, receiver=carol, content="hello")
     services.send_message(alice, receiver=mallory, content="hello?")  # a stranger: name only
@@ -87,10 +98,17 @@ def test_inbox_rows_render_as_the_serializer_does(alice, bob, carol, mallory, rf
     request.user = alice
     rows = list(selectors.chats_for(alice))
 
-    fast = json.loads(json.dumps([chat_row_json(row, request) for row in rows]))
-    drf = ChatRowSerializer(rows, many=True, context={"request": request}).data
+    written = [chat_row_json(row, request) for row in rows]
 
-    assert len(fast) == 5
-    assert fast == json.loads(json.dumps(drf))
-    [stranger] = [row["peer"] for row in fast if row["peer"] and row["peer"]["name"] == "Mallory"]
+    assert len(written) == 5
+    for row in written:
+        assert_has_shape(row, ChatRowJSON)
+    rendered = ChatRowSerializer(rows, many=True, context={"request": request}).data
+    assert same_json(rendered, written)
+    peers = {row["peer"]["name"]: row["peer"] for row in written if row["peer"]}
+    stranger = peers["Mallory"]
     assert [stranger[f] for f in ("phone_number", "profile_picture", "status")] == [None] * 3
+    assert peers["Bob"]["profile_picture"].startswith("http://testserver/")
+    assert peers["Carol"]["status"] is None and peers["Carol"]["phone_number"]
+    [team] = [row for row in written if row["group"] and row["group"]["group_name"] == "Team"]
+    assert team["last_message"]["sender"] == bob.display_name

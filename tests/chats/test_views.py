@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts import services as account_services
 from chats import selectors, services
 from chats.models import Message
-from chats.texts import PAGE_TEXTS
+from messaging.texts import PAGE_TEXTS
 from tests.accounts.conftest import image_bytes, upload
 from tests.chats.test_selectors import group_with
 
@@ -256,3 +256,30 @@ def test_a_chat_i_started_with_a_stranger_shows_no_picture_of_theirs(alice_brows
 
     assert picture not in before and bob.phone_number not in before
     assert picture in after
+
+
+def test_a_bubble_carries_what_the_live_renderer_draws(alice_browser, alice, bob):
+    mine = services.send_message(alice, receiver=bob, content="mine", client_id="c-42")
+    theirs = services.send_message(bob, receiver=alice, content="theirs")
+
+    response = alice_browser.get(conversation_url(bob))
+
+    assert "chats/_bubble.html" in [t.name for t in response.templates]
+    page = html(response)
+    # Times as the API writes them; my client_id, for a pending send to find its row.
+    sent_at = mine.sent_at.isoformat().replace("+00:00", "Z")
+    assert f'data-sent-at="{sent_at}" data-client-id="c-42"' in page
+    assert f'<time class="bubble-time" datetime="{sent_at}">' in page
+    # Others' messages can be reported from the bubble's menu; mine cannot.
+    assert f'href="/report/?kind=message&amp;id={theirs.id}"' in page
+    assert f"kind=message&amp;id={mine.id}" not in page
+
+
+def test_a_chat_with_myself_shows_no_ticks(alice_browser, alice):
+    services.send_message(alice, receiver=alice, content="note to self")
+
+    page = html(alice_browser.get(conversation_url(alice)))
+
+    log = page.split('aria-label="Messages"')[1].split("</section>")[0]
+    assert "note to self" in log
+    assert 'class="tick' not in log

@@ -523,7 +523,7 @@ def test_a_failed_send_leaves_no_media_rows_or_files(group, alice, monkeypatch, 
     def explode(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(services, "_publish_new", explode)
+    monkeypatch.setattr(services.IN_GROUP, "publish", explode)
 
     with pytest.raises(RuntimeError):
         services.send_group_message(alice, group=group, content="x", files=[png_upload()])

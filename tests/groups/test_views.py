@@ -1,9 +1,9 @@
 import pytest
 from django.urls import reverse
 
-from chats.texts import FORWARDED_MANY_TIMES
 from groups import services
 from groups.models import Group, GroupMember, GroupMessage
+from messaging.texts import FORWARDED_MANY_TIMES
 from tests.groups.conftest import befriend
 
 
@@ -197,3 +197,19 @@ def test_forwarded_labels_in_a_group_follow_whatsapp(alice_web, group, bob):
         page.count('<span class="bubble-forwarded bubble-forwarded-many">Forwarded many times<')
         == 1
     )
+
+
+def test_group_bubbles_are_the_chat_bubble_with_sender_names(alice_web, group, alice, bob):
+    mine = services.send_group_message(alice, group=group, content="mine", client_id="c-7")
+    theirs = services.send_group_message(bob, group=group, content="theirs")
+
+    response = alice_web.get(reverse("groups:detail", args=[group.id]))
+
+    assert "chats/_bubble.html" in [t.name for t in response.templates]
+    page = response.content.decode()
+    assert f'data-group-message-id="{mine.id}"' in page
+    assert 'data-client-id="c-7"' in page
+    assert '<span class="bubble-sender">Bob</span>' in page
+    assert f'href="/report/?kind=group_message&amp;id={theirs.id}"' in page
+    info = reverse("groups:message_info", args=[group.id, mine.id])
+    assert f'<a class="message-info-link" href="{info}">Message info</a>' in page

@@ -1,6 +1,6 @@
 import pytest
 
-from chats import media
+from attachments.storage import atomic_with_files, attach_media
 from chats.models import Message, Multimedia
 from tests.conftest import PASSWORD, stored_files
 from tests.media.conftest import pdf_bytes, png_upload, upload
@@ -10,8 +10,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def photo(message):
-    with media.atomic_with_files():
-        return media.attach_media([png_upload()], message=message)[0]
+    with atomic_with_files():
+        return attach_media([png_upload()], message=message)[0]
 
 
 def test_message_changelist_is_searchable_and_filterable(superuser_client, message, photo):
@@ -66,8 +66,8 @@ def test_multimedia_files_are_for_staff_only(client, alice, photo):
 
 
 def test_multimedia_changelist_lists_documents(superuser_client, message):
-    with media.atomic_with_files():
-        media.attach_media([upload("a.pdf", pdf_bytes())], message=message)
+    with atomic_with_files():
+        attach_media([upload("a.pdf", pdf_bytes())], message=message)
 
     response = superuser_client.get("/admin/chats/multimedia/?file_type=application/pdf")
 

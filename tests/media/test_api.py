@@ -4,7 +4,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
-from chats import media
+from attachments.storage import atomic_with_files, attach_media, forward_media
 from chats.models import Message, Multimedia
 from groups.models import GroupMember
 from tests.conftest import token_client
@@ -14,8 +14,8 @@ pytestmark = pytest.mark.django_db
 
 
 def attach(files, **owner):
-    with media.atomic_with_files():
-        return media.attach_media(files, **owner)
+    with atomic_with_files():
+        return attach_media(files, **owner)
 
 
 def body(response) -> bytes:
@@ -173,7 +173,7 @@ def test_forwarded_copy_is_visible_to_its_new_receiver_only(photo, message, alic
     forward = Message.objects.create(sender=bob, receiver=carol, forwarded_from=message)
 
     with transaction.atomic():
-        [copy] = media.forward_media(message, message=forward)
+        [copy] = forward_media(message, message=forward)
 
     assert token_client(carol).get(f"/api/v1/media/{copy.id}/download/").status_code == 200
     assert token_client(carol).get(f"/api/v1/media/{photo.id}/download/").status_code == 404
@@ -190,8 +190,8 @@ def test_schema_documents_the_media_endpoints(alice_api):
 
 def test_byte_ranges_are_served_for_players(alice_api, message):
     data = bytes(range(256)) * 8
-    with media.atomic_with_files():
-        [item] = media.attach_media([upload("clip.mp4", mp4_bytes() + data)], message=message)
+    with atomic_with_files():
+        [item] = attach_media([upload("clip.mp4", mp4_bytes() + data)], message=message)
     url = f"/api/v1/media/{item.id}/download/"
     whole = body(alice_api.get(url))
 

@@ -3,8 +3,8 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from attachments.prefetch import load_media
 from chats import services
-from chats.media import load_media
 from chats.models import Message
 from groups import services as group_services
 from groups.models import GroupMessage

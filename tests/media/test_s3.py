@@ -12,7 +12,7 @@ import pytest
 from django.core.files.storage import default_storage
 from moto.server import ThreadedMotoServer
 
-from chats import media
+from attachments.storage import atomic_with_files, attach_media
 from chats.models import Message
 from tests.media.conftest import pdf_bytes, png_upload, upload
 
@@ -74,8 +74,8 @@ def bucket_keys(endpoint) -> set[str]:
 def test_upload_goes_to_the_bucket_and_download_redirects_to_a_signed_url(
     s3_storage, message, bob_api
 ):
-    with media.atomic_with_files():
-        [item] = media.attach_media([upload("Q1 report.pdf", pdf_bytes())], message=message)
+    with atomic_with_files():
+        [item] = attach_media([upload("Q1 report.pdf", pdf_bytes())], message=message)
     assert item.file.name in bucket_keys(s3_storage)
 
     response = bob_api.get(f"/api/v1/media/{item.id}/download/")
@@ -96,8 +96,8 @@ def test_upload_goes_to_the_bucket_and_download_redirects_to_a_signed_url(
 
 @pytest.mark.django_db
 def test_stranger_gets_404_not_a_signed_url(s3_storage, message, carol_api):
-    with media.atomic_with_files():
-        [item] = media.attach_media([png_upload()], message=message)
+    with atomic_with_files():
+        [item] = attach_media([png_upload()], message=message)
 
     response = carol_api.get(f"/api/v1/media/{item.id}/download/")
 
@@ -107,8 +107,8 @@ def test_stranger_gets_404_not_a_signed_url(s3_storage, message, carol_api):
 
 @pytest.mark.django_db
 def test_image_and_thumbnail_are_stored_and_signed(s3_storage, message, alice_api):
-    with media.atomic_with_files():
-        [item] = media.attach_media([png_upload()], message=message)
+    with atomic_with_files():
+        [item] = attach_media([png_upload()], message=message)
 
     assert {item.file.name, item.thumbnail.name} <= bucket_keys(s3_storage)
     response = alice_api.get(f"/api/v1/media/{item.id}/thumbnail/")
@@ -120,9 +120,9 @@ def test_image_and_thumbnail_are_stored_and_signed(s3_storage, message, alice_ap
 @pytest.mark.django_db
 def test_rollback_deletes_the_uploaded_objects(s3_storage, alice, bob):
     before = bucket_keys(s3_storage)
-    with pytest.raises(RuntimeError), media.atomic_with_files():
+    with pytest.raises(RuntimeError), atomic_with_files():
         msg = Message.objects.create(sender=alice, receiver=bob)
-        media.attach_media([png_upload()], message=msg)
+        attach_media([png_upload()], message=msg)
         raise RuntimeError("later failure")
 
     assert bucket_keys(s3_storage) == before

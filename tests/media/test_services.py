@@ -5,7 +5,11 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from PIL import Image
 
-from chats import media
+from attachments import uploads
+from attachments.deletion import delete_media
+from attachments.exceptions import UnsupportedFile
+from attachments.kinds import download_name, is_inline, media_kind
+from attachments.storage import atomic_with_files, attach_media, forward_media
 from chats.models import Message, Multimedia
 from tests.conftest import stored_files
 from tests.media.conftest import (
@@ -23,7 +27,7 @@ from tests.media.conftest import (
     upload,
     wav_bytes,
 )
-from whatsapp.errors import PayloadTooLarge
+from whatsapp.errors import DomainError, PayloadTooLarge
 
 pytestmark = pytest.mark.django_db
 
@@ -35,8 +39,8 @@ DOCM_MAIN = "application/vnd.ms-word.document.macroEnabled.main+xml"
 
 
 def attach(files, **owner):
-    with media.atomic_with_files():
-        return media.attach_media(files, **owner)
+    with atomic_with_files():
+        return attach_media(files, **owner)
 
 
 def test_png_is_stored_with_dimensions_thumbnail_and_random_name(message):
@@ -70,7 +74,7 @@ def test_jpeg_orientation_is_applied_and_metadata_stripped(message):
 def test_gif_is_accepted_as_an_image(message):
     [item] = attach([upload("fun.gif", image_bytes("GIF", (64, 48)), "image/gif")], message=message)
 
-    assert media.media_kind(item.file_type) == "image"
+    assert media_kind(item.file_type) == "image"
     assert (item.width, item.height) == (64, 48)
 
 
@@ -89,7 +93,7 @@ def test_images_are_bounded_and_thumbnails_never_upscaled(message, size, stored,
 def test_text_file_named_png_is_refused_and_nothing_is_stored(message):
     fake = upload("photo.png", b"just some text, not pixels\n", "image/png")
 
-    with pytest.raises(media.UnsupportedFile) as excinfo:
+    with pytest.raises(UnsupportedFile) as excinfo:
         attach([fake], message=message)
 
     assert excinfo.value.status_code == 400
@@ -112,7 +116,7 @@ def test_decompression_bomb_is_refused_without_decoding_it(message):
     bomb = image_bytes("PNG", (12_000, 12_000), mode="1")
     assert len(bomb) < 200_000  # tiny on disk, 144 megapixels once decoded
 
-    with pytest.raises(media.UnsupportedFile, match="too large"):
+    with pytest.raises(UnsupportedFile, match="too large"):
         attach([upload("bomb.png", bomb, "image/png")], message=message)
 
     assert stored_files() == []
@@ -192,7 +196,7 @@ def _junk(size: int = 4096) -> bytes:
     ],
 )
 def test_junk_behind_a_valid_magic_number_is_refused(message, name, data):
-    with pytest.raises(media.UnsupportedFile) as excinfo:
+    with pytest.raises(UnsupportedFile) as excinfo:
         attach([upload(name, data)], message=message)
 
     assert excinfo.value.status_code == 400
@@ -216,7 +220,7 @@ def test_junk_behind_a_valid_magic_number_is_refused(message, name, data):
     ],
 )
 def test_a_name_that_says_another_type_than_the_content_is_refused(message, name, data):
-    with pytest.raises(media.UnsupportedFile, match="name ends in"):
+    with pytest.raises(UnsupportedFile, match="name ends in"):
         attach([upload(name, data)], message=message)
 
     assert stored_files() == []
@@ -259,7 +263,7 @@ def test_a_name_of_the_same_sort_as_the_content_is_accepted(message, name, data,
     ],
 )
 def test_a_download_name_ends_in_an_extension_of_the_stored_type(name, file_type, served):
-    assert media.download_name(name, file_type) == served
+    assert download_name(name, file_type) == served
 
 
 @pytest.mark.parametrize(
@@ -273,7 +277,7 @@ def test_a_download_name_ends_in_an_extension_of_the_stored_type(name, file_type
     ],
 )
 def test_markup_executables_and_unknown_binaries_are_refused(message, data):
-    with pytest.raises(media.UnsupportedFile):
+    with pytest.raises(UnsupportedFile):
         attach([upload("file.txt", data, "text/plain")], message=message)
 
     assert stored_files() == []
@@ -282,7 +286,7 @@ def test_markup_executables_and_unknown_binaries_are_refused(message, data):
 def test_one_bad_file_refuses_the_whole_batch_before_anything_is_written(message):
     files = [png_upload(), upload("x.png", b"not an image", "image/png")]
 
-    with pytest.raises(media.UnsupportedFile):
+    with pytest.raises(UnsupportedFile):
         attach(files, message=message)
 
     assert Multimedia.objects.count() == 0
@@ -309,9 +313,9 @@ def test_a_failing_write_deletes_the_files_already_written(message, monkeypatch)
 
 
 def test_rollback_after_attach_deletes_the_stored_files(alice, bob):
-    with pytest.raises(RuntimeError), media.atomic_with_files():
+    with pytest.raises(RuntimeError), atomic_with_files():
         msg = Message.objects.create(sender=alice, receiver=bob, content="")
-        media.attach_media([png_upload()], message=msg)
+        attach_media([png_upload()], message=msg)
         assert len(stored_files()) == 2  # the image and its thumbnail
         raise RuntimeError("a later step of the service failed")
 
@@ -320,10 +324,10 @@ def test_rollback_after_attach_deletes_the_stored_files(alice, bob):
 
 
 def test_nested_guard_hands_its_files_to_the_outer_one(alice, bob):
-    with pytest.raises(RuntimeError), media.atomic_with_files():
-        with media.atomic_with_files():
+    with pytest.raises(RuntimeError), atomic_with_files():
+        with atomic_with_files():
             msg = Message.objects.create(sender=alice, receiver=bob, content="")
-            media.attach_media([upload("a.pdf", pdf_bytes())], message=msg)
+            attach_media([upload("a.pdf", pdf_bytes())], message=msg)
         raise RuntimeError("outer step failed")
 
     assert stored_files() == []
@@ -334,18 +338,18 @@ def test_attach_media_refuses_to_run_in_autocommit(alice, bob):
     msg = Message.objects.create(sender=alice, receiver=bob, content="")
 
     with pytest.raises(RuntimeError, match="transaction"):
-        media.attach_media([png_upload()], message=msg)
+        attach_media([png_upload()], message=msg)
 
     assert stored_files() == []
 
 
 def test_attach_needs_exactly_one_owner(message, group_message):
     with pytest.raises(ValueError), transaction.atomic():
-        media.attach_media([png_upload()], message=message, group_message=group_message)
+        attach_media([png_upload()], message=message, group_message=group_message)
 
 
 def test_too_many_files_are_refused(message):
-    with pytest.raises(media.DomainError):
+    with pytest.raises(DomainError):
         attach([upload(f"{i}.pdf", pdf_bytes()) for i in range(11)], message=message)
 
 
@@ -363,7 +367,7 @@ def test_more_files_than_the_setting_allows_are_a_413(message, settings):
 def test_files_too_large_together_are_a_413_before_any_is_read(message, settings, monkeypatch):
     settings.MAX_UPLOAD_TOTAL_SIZE = 10_000
     read = []
-    monkeypatch.setattr(media, "_read", lambda *args: read.append(args))
+    monkeypatch.setattr(uploads, "_read", lambda *args: read.append(args))
     files = [upload("a.txt", b"a" * 6_000), upload("b.txt", b"b" * 6_000)]
 
     with pytest.raises(PayloadTooLarge, match="too large together") as excinfo:
@@ -388,7 +392,7 @@ def test_forwarding_creates_new_rows_sharing_the_stored_bytes(message, alice, ca
     forward = Message.objects.create(sender=alice, receiver=carol, forwarded_from=message)
 
     with transaction.atomic():
-        copies = media.forward_media(message, message=forward)
+        copies = forward_media(message, message=forward)
 
     assert stored_files() == files_before
     assert [c.forwarded_from_id for c in copies] == [o.id for o in originals]
@@ -403,21 +407,21 @@ def test_deleting_media_keeps_bytes_shared_by_a_forward(
     [original] = attach([upload("a.pdf", pdf_bytes())], message=message)
     forward = Message.objects.create(sender=alice, receiver=carol)
     with transaction.atomic():
-        [copy] = media.forward_media(message, message=forward)
+        [copy] = forward_media(message, message=forward)
 
     with django_capture_on_commit_callbacks(execute=True):
-        media.delete_media([original])
+        delete_media([original])
     assert default_storage.exists(copy.file.name)
 
     with django_capture_on_commit_callbacks(execute=True):
-        media.delete_media([copy])
+        delete_media([copy])
     assert stored_files() == []
 
 
 def test_inline_only_for_media_kinds():
-    assert media.is_inline("image/png")
-    assert media.is_inline("video/mp4")
-    assert media.is_inline("audio/ogg")
-    assert not media.is_inline("application/pdf")
-    assert not media.is_inline("text/plain")
-    assert not media.is_inline("image/svg+xml")
+    assert is_inline("image/png")
+    assert is_inline("video/mp4")
+    assert is_inline("audio/ogg")
+    assert not is_inline("application/pdf")
+    assert not is_inline("text/plain")
+    assert not is_inline("image/svg+xml")

@@ -11,11 +11,11 @@ from accounts import selectors as account_selectors
 from accounts import services as account_services
 from chats import services as chat_services
 from chats.models import Message, Multimedia
-from chats.serializers import message_json
 from groups import selectors as group_selectors
 from groups import services as group_services
 from groups.models import GroupMember, GroupMessage
-from moderation import services
+from messaging.serializers import message_json
+from moderation import selectors, services
 from moderation.models import AuditLog, GroupBan, Report, ReportSnapshot
 from stories import selectors as story_selectors
 from stories import services as story_services
@@ -533,14 +533,14 @@ def test_the_actions_offered_on_a_report_follow_its_state_and_the_staff_permissi
     reported = report(alice, "message", message.id)
     viewer = make_user("Viewer")
 
-    before = services.report_actions_for(moderator, report=reported)
+    before = selectors.report_actions_for(moderator, report=reported)
     services.remove_content(moderator, report=reported, reason="spam")
     reported.refresh_from_db()
-    after = services.report_actions_for(moderator, report=reported)
+    after = selectors.report_actions_for(moderator, report=reported)
 
     assert before == ["dismiss", "remove_content", "suspend_user"]
     assert after == ["suspend_user"]  # resolved, and nothing left to remove
-    assert services.report_actions_for(viewer, report=reported) == []
+    assert selectors.report_actions_for(viewer, report=reported) == []
 
 
 def test_acting_on_a_report_runs_the_chosen_action(alice, bob, message, moderator):

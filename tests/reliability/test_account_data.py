@@ -6,6 +6,7 @@ import pytest
 from django.core.files.storage import default_storage
 from django.test import Client
 
+from account_data import services as account_data_services
 from accounts import services as account_services
 from accounts.models import Block, Contact, User
 from calls import services as call_services
@@ -67,7 +68,7 @@ def history(alice, bob, carol):
 def test_the_export_holds_the_users_own_data_and_nobody_elses(alice, bob, carol, mallory, history):
     chat_services.send_message(mallory, receiver=bob, content="not Alice's")
 
-    data = account_services.export_user_data(alice)
+    data = account_data_services.export_user_data(alice)
 
     assert data["format"] == "whatsapp-export/1"
     assert data["profile"]["user_id"] == alice.id
@@ -222,4 +223,4 @@ def test_only_staff_erase_accounts(alice, bob):
     from whatsapp.errors import Forbidden
 
     with pytest.raises(Forbidden):
-        account_services.erase_user(bob, user=alice)
+        account_data_services.erase_user(bob, user=alice)

@@ -5,7 +5,7 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.utils import timezone
 
-from chats.media import UnsupportedFile
+from attachments.exceptions import UnsupportedFile
 from stories import selectors, services
 from stories.models import Story, StoryView
 from tests.conftest import stored_files

@@ -18,9 +18,9 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from chats.media import ALLOWED_TYPES, download_name, is_inline
-from chats.media_selectors import visible_multimedia
-from chats.media_serializers import MultimediaSerializer
+from attachments.kinds import ALLOWED_TYPES, download_name, is_inline
+from attachments.selectors import visible_multimedia
+from attachments.serializers import MultimediaSerializer
 from whatsapp.api import AnyAcceptNegotiation
 from whatsapp.errors import NotFound
 

@@ -2,7 +2,7 @@
 
 from django import template
 
-from chats.media import media_kind as kind_of
+from attachments.kinds import media_kind as kind_of
 
 register = template.Library()
 

@@ -1,11 +1,18 @@
 """Create the demo users (idempotent), make them mutual contacts, and give them something to
-read: a 1:1 chat and a group, created once."""
+read: a 1:1 chat and a group, created once.
+
+Here, in the highest app it needs, so that it imports downwards only.
+"""
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts import services
 from accounts.models import Contact, User
+from chats import services as chat_services
+from chats.models import Message
+from groups import services as group_services
+from groups.models import Group
 
 DEMO_PASSWORD = "demo-password-123"  # printed on purpose: demo accounts
 # (whether Alice sends it, to Bob; else Bob to Alice), content
@@ -45,11 +52,6 @@ class Command(BaseCommand):
 
     def _conversations(self, alice: User, bob: User, carol: User) -> None:
         """A chat between Alice and Bob and a group of the three, unless they exist already."""
-        from chats import services as chat_services
-        from chats.models import Message
-        from groups import services as group_services
-        from groups.models import Group
-
         if not Message.objects.filter(sender__in=[alice, bob], receiver__in=[alice, bob]).exists():
             for alice_sends, content in DEMO_CHAT:
                 sender, receiver = (alice, bob) if alice_sends else (bob, alice)

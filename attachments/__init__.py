@@ -1,0 +1,1 @@
+"""Attachments of chats, groups, communities and stories: typing, checking, storing, deleting."""
