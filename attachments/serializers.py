@@ -9,11 +9,14 @@ from chats.models import Multimedia
 from whatsapp.shapes import ShapeSerializer, Timestamp
 from whatsapp.timestamps import timestamp
 
+# What an attachment is shown as (attachments.kinds).
+MediaKind = Literal["image", "video", "audio", "document"]
+
 
 class MultimediaJSON(TypedDict):
     multimedia_id: int
     file_type: str
-    kind: Literal["image", "video", "audio", "document"]
+    kind: MediaKind
     uploaded_at: Timestamp
     size: int
     width: int | None

@@ -552,6 +552,116 @@ async def scenario_fanout(cfg: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+# --- scenario: reactions into one group -----------------------------------------------------
+
+# A reaction replaces the reactor's earlier one on that message: each emoji differs from the
+# reactor's previous one there, so every reaction changes the message.
+REACTION_EMOJIS = ["👍", "❤️", "😂", "😮", "😢", "🙏", "🔥", "🎉"]
+
+
+async def scenario_reactions(cfg: dict[str, Any]) -> dict[str, Any]:
+    """Reactions at a fixed rate into one group, each from a member's socket
+    (``group_message.react``); latency from the reaction's due time until the LAST member's
+    socket has the ``group_message.updated`` that carries it.
+
+    Reaction ``i`` goes to message ``i % M`` from reactor ``(i // M) % R`` with the emoji
+    ``(i // (M * R)) % E``: a message is reacted to every ``M / rate`` seconds, by at most
+    ``R`` members (frames stay small, as a real chat's), and each ``(message, reactor,
+    emoji)`` is unique in a run. The reaction just made is the last of the frame's
+    ``reactions`` (ordered by reacted_at), which identifies it.
+    """
+    message_ids = cfg["message_ids"]
+    reactors = cfg["reactors"]
+    rate = cfg["rate"]
+    count = min(int(rate * cfg["seconds"]), len(message_ids) * reactors * len(REACTION_EMOJIS))
+    servers = process_tree(cfg.get("server_pids", []))
+    conns = await open_many([(cfg["url"], t) for t in cfg["member_tokens"]])
+    expected = len(conns)
+    await asyncio.sleep(1.0)  # let the connect-time hooks (group subscriptions) settle
+    scheduled: dict[tuple[int, int, str], float] = {}
+    got: dict[tuple[int, int, str], list[float]] = defaultdict(list)
+    errors: list[dict[str, Any]] = []
+
+    def on_member(conn: Conn, frame: dict[str, Any]) -> None:
+        kind = frame.get("type")
+        if kind == "error":
+            errors.append(frame)
+            return
+        if kind != "group_message.updated":
+            return
+        message = frame["group_message"]
+        reactions = message["reactions"]
+        if not reactions:
+            return
+        last = reactions[-1]
+        key = (message["group_message_id"], last["user_id"], last["emoji"])
+        due = scheduled.get(key)
+        if due is not None:
+            got[key].append(clock() - due)
+
+    for c in conns:
+        c.start(on_member)
+    senders = conns[1 : 1 + reactors]  # the first member (the group's admin) only watches
+    lag = Lag()
+    cpu = CpuMeter()
+    server_ticks = cpu_ticks(servers)
+    late = hist()
+    per_message = len(message_ids)
+    async for i, start in open_loop(clock() + 0.1, rate, count):
+        record(late, clock() - start)
+        sender = senders[(i // per_message) % reactors]
+        message_id = message_ids[i % per_message]
+        emoji = REACTION_EMOJIS[(i // (per_message * reactors)) % len(REACTION_EMOJIS)]
+        scheduled[(message_id, sender.user_id, emoji)] = start
+        sender.send({"type": "group_message.react", "group_message_id": message_id, "emoji": emoji})
+    sent_cpu = cpu.read()
+    deadline = clock() + cfg.get("drain_seconds", 10)
+    while clock() < deadline and any(len(got[k]) < expected for k in scheduled):
+        await asyncio.sleep(0.05)
+    server_ms = (cpu_ticks(servers) - server_ticks) * 1000 / os.sysconf("SC_CLK_TCK")
+    loop_lag = summary(lag.reset())
+    lag.task.cancel()
+    last, median, every = hist(), hist(), hist()
+    lost = 0
+    for key in scheduled:
+        times = sorted(got[key])
+        lost += expected - len(times)
+        for t in times:
+            record(every, t)
+        if times:
+            record(median, times[len(times) // 2])
+        if len(times) == expected:
+            record(last, times[-1])
+    await close_all(conns)
+    result = {
+        "members": expected,
+        "reactors": reactors,
+        "messages": per_message,
+        "offered_rate": rate,
+        "reactions": count,
+        "last_member": summary(last),
+        "median_member": summary(median),
+        "every_delivery": summary(every),
+        "lost_deliveries": lost,
+        "errors": len(errors),
+        "error_samples": errors[:3],
+        "server_cpu_ms_per_reaction": round(server_ms / max(1, count), 3),
+        "gen_cpu": sent_cpu,
+        "loop_lag": loop_lag,
+        "send_lateness": summary(late),
+        "valid": sent_cpu < GEN_CPU_LIMIT,
+    }
+    print(
+        f"  reactions {rate}/s members={expected} n={count} "
+        f"last p50={result['last_member'].get('p50_ms')} "
+        f"p99={result['last_member'].get('p99_ms')} max={result['last_member'].get('max_ms')} "
+        f"lost={lost} errors={len(errors)} server_cpu={result['server_cpu_ms_per_reaction']} "
+        f"ms/reaction gen_cpu={sent_cpu}",
+        flush=True,
+    )
+    return result
+
+
 # --- scenario: idle authenticated sockets and memory per connection --------------------------
 
 
@@ -775,6 +885,7 @@ SCENARIOS = {
     "pairs": scenario_pairs,
     "frames": scenario_frames,
     "fanout": scenario_fanout,
+    "reactions": scenario_reactions,
     "idle": scenario_idle,
     "http": scenario_http,
 }

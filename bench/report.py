@@ -185,6 +185,16 @@ def table(results: dict[str, Any]) -> str:
             f"{_ratio(f['last_member'].get('p50_ms'), rf.get('p50_ms'))} the relay's "
             f"{_fmt(rf.get('p50_ms'))} ms |"
         )
+    if "reactions" in scen and "last_member" in scen["reactions"]:
+        r = scen["reactions"]
+        last = r["last_member"]
+        lines.append(
+            f"| reactions at {r['offered_rate']:g}/s into {r['members']} members: last member "
+            f"p50 / p99 | {r['server']} | {_fmt(last.get('p50_ms'))} / {_fmt(last.get('p99_ms'))}"
+            f" ms (lost {r['lost_deliveries']}, errors {r['errors']}"
+            f"{'' if r.get('valid', True) else ', generator saturated'}) | p99 <= 50 ms | "
+            f"{_fmt(r.get('server_cpu_ms_per_reaction'), 3)} ms of server CPU a reaction |"
+        )
     if "idle" in scen and scen["idle"].get("levels"):
         ok = [lv for lv in scen["idle"]["levels"] if "rss_per_conn_kib" in lv]
         rl = [lv for lv in relay.get("idle", {}).get("levels", []) if "rss_per_conn_kib" in lv]

@@ -42,11 +42,15 @@ TARGETS = {
     "p99_at_500_ms": 25,
     "sustained_rate": 2000,
     "fanout_last_ms": 150,
+    "reactions_p99_ms": 50,
     "idle_connections": 10_000,
     "idle_kib_per_conn": 30,
     "rest_p99_ms": 20,
 }
 SUSTAINED_P99_MS = 50
+# The reactions scenario: a group of this many members, this many messages reacted to in turn,
+# each by at most REACTORS members (bench.loadgen.scenario_reactions).
+REACTION_MEMBERS, REACTION_MESSAGES, REACTORS = 256, 500, 4
 UVICORN_WS = os.environ.get("BENCH_UVICORN_WS", "websockets-sansio")
 UVICORN_DEFLATE = os.environ.get("BENCH_UVICORN_DEFLATE", "false")
 # On a shared machine other jobs' processes wake up on the generator's core too, and a plain
@@ -390,6 +394,20 @@ def fanout_cfg(seed, url, args, kind="group") -> dict[str, Any]:
     }
 
 
+def reactions_cfg(seed, server: Server, args) -> dict[str, Any]:
+    return {
+        "scenario": "reactions",
+        "url": server.ws_url,
+        "server_pids": [server.proc.pid],
+        "member_tokens": [a.token for a in seed.reaction_members],
+        "message_ids": seed.reaction_message_ids,
+        "reactors": REACTORS,
+        "rate": args.reaction_rate,
+        "seconds": args.reaction_seconds,
+        "drain_seconds": 10,
+    }
+
+
 def idle_cfg(seed, server: Server, args) -> dict[str, Any]:
     return {
         "scenario": "idle",
@@ -494,7 +512,9 @@ def main() -> None:
         help="keep the bench database's PostgreSQL backends and Redis on these CPUs, e.g. 0",
     )
     parser.add_argument(
-        "--only", default="", help="comma list of: relay,frames,rest,pairs,fanout,idle,cross"
+        "--only",
+        default="",
+        help="comma list of: relay,frames,rest,pairs,fanout,reactions,idle,cross",
     )
     parser.add_argument(
         "--no-receipts", action="store_true", help="clients send no delivered frames"
@@ -506,6 +526,12 @@ def main() -> None:
         "--rest-rate", type=float, default=5, help="REST requests/s (open loop, per endpoint)"
     )
     parser.add_argument("--rates", help="1:1 rates to step through, e.g. 300,500 (msg/s)")
+    parser.add_argument(
+        "--reaction-rate", type=float, default=500, help="reactions/s into the 256-member group"
+    )
+    parser.add_argument(
+        "--reaction-seconds", type=float, help="seconds of reactions (default 20; quick 8)"
+    )
     parser.add_argument(
         "--step-seconds", type=float, dest="step_override", help="seconds per 1:1 rate step"
     )
@@ -525,6 +551,8 @@ def main() -> None:
         args.idle_levels = [1000, 5000]
         args.rest_seconds = 5
         args.frame_seconds = 5
+    if args.reaction_seconds is None:
+        args.reaction_seconds = 8 if args.quick else 20
     if args.rates:
         rates = [int(r) for r in args.rates.split(",")]
     if args.step_override:
@@ -616,8 +644,12 @@ def main() -> None:
         )
         n = seeding.copy_messages(rows)
         n += seeding.copy_messages(seeding.filler_messages(seed.filler, 10_000 - n, seed=1))
+        seed.reaction_members = seed.group_members[:REACTION_MEMBERS]
+        seed.reaction_group_id, seed.reaction_message_ids = seeding.reaction_group(
+            seed.reaction_members, REACTION_MESSAGES
+        )
         seeding.analyze()
-        log(f"seeded users, tokens, group and {n} messages in {time.monotonic() - t:.1f}s")
+        log(f"seeded users, tokens, groups and {n} messages in {time.monotonic() - t:.1f}s")
         tokens_file = WORK / "relay-tokens.json"
         WORK.mkdir(parents=True, exist_ok=True)
         tokens_file.write_text(json.dumps(seed.relay_tokens()))
@@ -686,6 +718,13 @@ def main() -> None:
             srv = server(args.primary)
             scen["fanout"] = {"server": args.primary, "loadavg": loadavg()}
             scen["fanout"].update(loadgen(fanout_cfg(seed, srv.ws_url, args), gen))
+            srv.stop()
+
+        if wanted("reactions"):
+            log(f"reactions on {args.primary}: {args.reaction_rate:g}/s into {REACTION_MEMBERS}")
+            srv = server(args.primary)
+            scen["reactions"] = {"server": args.primary, "loadavg": loadavg()}
+            scen["reactions"].update(loadgen(reactions_cfg(seed, srv, args), gen))
             srv.stop()
 
         if wanted("idle"):

@@ -16,7 +16,7 @@ from django.db import connection
 from rest_framework.authtoken.models import Token
 
 from accounts.models import Contact, User
-from groups.models import Group, GroupMember
+from groups.models import Group, GroupMember, GroupMessage
 
 PASSWORD = "bench-password-1"  # throwaway accounts in a throwaway database
 
@@ -36,6 +36,9 @@ class Seed:
     readers: list[Account] = field(default_factory=list)
     reader_peers: dict[int, list[int]] = field(default_factory=dict)
     filler: list[int] = field(default_factory=list)
+    reaction_members: list[Account] = field(default_factory=list)
+    reaction_group_id: int = 0
+    reaction_message_ids: list[int] = field(default_factory=list)
 
     def relay_tokens(self) -> dict:
         accounts = [a for pair in self.pairs for a in pair] + self.group_members + self.idle
@@ -76,6 +79,24 @@ def make_group(members: list[Account], name: str = "Bench fan-out") -> int:
         batch_size=2000,
     )
     return group.id
+
+
+def reaction_group(members: list[Account], messages: int) -> tuple[int, list[int]]:
+    """A group of ``members`` and ``messages`` messages in it (already read: no receipts wait),
+    for the reactions scenario; the group's id and the messages' ids."""
+    group_id = make_group(members, name="Bench reactions")
+    now = datetime.now(UTC)
+    rows = GroupMessage.objects.bulk_create(
+        GroupMessage(
+            group_id=group_id,
+            sender_id=members[i % len(members)].id,
+            content=f"react to me {i}",
+            delivered_at=now,
+            read_at=now,
+        )
+        for i in range(messages)
+    )
+    return group_id, [row.id for row in rows]
 
 
 def copy_messages(rows) -> int:

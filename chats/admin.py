@@ -1,10 +1,16 @@
-"""Staff moderation of 1:1 messages and of attachments (messages, groups, announcements)."""
+"""Staff moderation of 1:1 messages and of attachments (messages, groups, announcements).
+
+The message actions show here read-only: a message's reply, edit time, deletion and
+reactions, and the reactions, stars and "deleted for me" rows in their own lists. They change
+only through :mod:`messaging.actions`; a message deleted for everyone (or removed) cannot be
+edited here, so nobody writes its erased content back.
+"""
 
 from typing import Any
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import filesizeformat, truncatechars
 from django.urls import path, reverse
@@ -13,7 +19,9 @@ from django.utils.html import format_html
 from attachments.api import file_response, thumbnail_response
 from attachments.deletion import delete_media
 from attachments.kinds import media_kind
-from chats.models import Message, Multimedia
+from chats.models import Message, MessageHide, MessageReaction, MessageStar, Multimedia
+from messaging.serializers import is_gone
+from messaging.texts import MESSAGE_DELETED, MESSAGE_REMOVED
 from moderation.actions import remove_selected
 
 
@@ -32,14 +40,97 @@ class RemovedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class DeletedFilter(admin.SimpleListFilter):
+    """Messages their sender deleted for everyone (tombstones)."""
+
+    title = "deleted for everyone"
+    parameter_name = "deleted"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Deleted"), ("no", "Not deleted")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(deleted_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(deleted_at__isnull=True)
+        return queryset
+
+
+def _admin_link(model: Any, message_id: int | None) -> str:
+    """A link to the admin page of the message of ``model`` (a class or an instance) with
+    ``message_id``."""
+    if message_id is None:
+        return "—"
+    opts = model._meta
+    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[message_id])
+    return format_html('<a href="{}">#{}</a>', url, message_id)
+
+
+class ReactionInline(admin.TabularInline):
+    """A message's reactions, read-only; shown to whoever may view the message."""
+
+    extra = 0
+    can_delete = False
+    fields = ["user", "emoji", "reacted_at"]
+    readonly_fields = fields
+    ordering = ["reacted_at", "id"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        # Reactions are part of the message: who may view it sees them.
+        opts = self.parent_model._meta
+        return request.user.has_perm(f"{opts.app_label}.view_{opts.model_name}")
+
+
 class ChatItemAdmin(admin.ModelAdmin):
-    """What the 1:1 and the group message lists share: columns and the remove action."""
+    """What the 1:1 and the group message lists share: columns, the read-only fields of the
+    message actions, and the remove action."""
 
     actions = ["remove_messages"]
+    # Set by the message actions only (messaging.actions), never typed in here.
+    action_fields = ["reply", "edited_at", "deleted_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), *self.action_fields]
+
+    def get_exclude(self, request, obj=None):
+        return [*(super().get_exclude(request, obj) or []), "reply_to"]
+
+    def has_change_permission(self, request, obj=None):
+        # A tombstone (deleted for everyone, or removed) is view-only: its content was erased
+        # and nobody, staff included, writes it back.
+        if obj is not None and is_gone(obj):
+            return False
+        return super().has_change_permission(request, obj)
 
     @admin.display(description="content")
     def excerpt(self, message: Any) -> str:
+        if message.deleted_at is not None:
+            return f"[{MESSAGE_DELETED.lower()}]"
+        if message.removed_at is not None:
+            return f"[{MESSAGE_REMOVED.lower()}]"
         return truncatechars(message.content, 60)
+
+    @admin.display(description="reply to")
+    def reply(self, message: Any) -> str:
+        return _admin_link(message, message.reply_to_id)
+
+    @admin.display(boolean=True, description="edited", ordering="edited_at")
+    def is_edited(self, message: Any) -> bool:
+        return message.edited_at is not None
+
+    @admin.display(boolean=True, description="deleted", ordering="deleted_at")
+    def is_deleted(self, message: Any) -> bool:
+        return message.deleted_at is not None
 
     @admin.display(boolean=True, description="delivered", ordering="delivered_at")
     def delivered(self, message: Any) -> bool:
@@ -72,6 +163,10 @@ class MultimediaInline(admin.TabularInline):
         return False
 
 
+class MessageReactionInline(ReactionInline):
+    model = MessageReaction
+
+
 @admin.register(Message)
 class MessageAdmin(ChatItemAdmin):
     list_display = [
@@ -79,13 +174,16 @@ class MessageAdmin(ChatItemAdmin):
         "sender",
         "receiver",
         "excerpt",
+        "reply",
         "sent_at",
         "delivered",
         "read",
+        "is_edited",
+        "is_deleted",
         "is_removed",
     ]
     list_select_related = ["sender", "receiver"]
-    list_filter = ["sent_at", RemovedFilter]
+    list_filter = ["sent_at", RemovedFilter, DeletedFilter]
     search_fields = [
         "content",
         "sender__phone_number",
@@ -96,7 +194,58 @@ class MessageAdmin(ChatItemAdmin):
     date_hierarchy = "sent_at"
     raw_id_fields = ["sender", "receiver", "forwarded_from"]
     readonly_fields = ["sent_at", "delivered_at", "read_at", "removed_at", "client_id"]
-    inlines = [MultimediaInline]
+    inlines = [MultimediaInline, MessageReactionInline]
+
+
+class MessageActionRowAdmin(admin.ModelAdmin):
+    """A read-only list of one kind of message-action row (a reaction, a star, a "deleted for
+    me"), searched by a user's or a message's id. Rows change only through
+    :mod:`messaging.actions`."""
+
+    list_select_related = ["user"]
+    search_fields = ["user__id__exact", "message__id__exact"]
+    search_help_text = "A user id or a message id."
+    raw_id_fields = ["message", "user"]
+
+    @admin.display(description="message", ordering="message_id")
+    def message_link(self, row: Any) -> str:
+        return _admin_link(self.model._meta.get_field("message").related_model, row.message_id)
+
+    def get_search_results(self, request, queryset, search_term):
+        # Ids exactly, on the indexed columns (the default casts them to text first).
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        if not term.isdigit():
+            return queryset.none(), False
+        return queryset.filter(Q(user_id=int(term)) | Q(message_id=int(term))), False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MessageReaction)
+class MessageReactionAdmin(MessageActionRowAdmin):
+    list_display = ["id", "message_link", "user", "emoji", "reacted_at"]
+    list_filter = ["reacted_at"]
+
+
+@admin.register(MessageStar)
+class MessageStarAdmin(MessageActionRowAdmin):
+    list_display = ["id", "message_link", "user", "starred_at"]
+    list_filter = ["starred_at"]
+
+
+@admin.register(MessageHide)
+class MessageHideAdmin(MessageActionRowAdmin):
+    list_display = ["id", "message_link", "user", "hidden_at"]
+    list_filter = ["hidden_at"]
 
 
 @admin.register(Multimedia)

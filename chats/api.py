@@ -1,4 +1,5 @@
-"""REST endpoints of 1:1 chats: inbox, history, send, forward, read (thin: services do the work)."""
+"""REST endpoints of 1:1 chats: inbox, history, send, forward, read, the message actions
+(react, edit, delete, star) and the starred list (thin: services do the work)."""
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -11,11 +12,16 @@ from rest_framework.views import APIView
 from chats import selectors, services
 from chats.serializers import (
     ChatRowSerializer,
+    DeleteQuerySerializer,
+    EditSerializer,
     ForwardSerializer,
     MessageCreateSerializer,
+    ReactionInputSerializer,
     ReadResultSerializer,
     ReadSerializer,
+    StarredItemSerializer,
 )
+from messaging import actions
 from messaging.serializers import MessageSerializer
 from whatsapp.api import ERROR, SEND_THROTTLED, paginated_response, sent_response, validated_input
 from whatsapp.pagination import NewestFirstCursorPagination
@@ -90,8 +96,9 @@ class MessageListView(APIView):
         tags=["messages"],
         summary="Send a message",
         description="JSON, or multipart with `files`. Pushed over /ws/ like a socket send. "
-        "Sending again with a `client_id` already used returns the stored message (same 201 "
-        "body, header `Idempotent-Replayed: true`) and stores nothing.",
+        "`reply_to_message_id` quotes a message of this chat that I may see (else 400 on that "
+        "field). Sending again with a `client_id` already used returns the stored message "
+        "(same 201 body, header `Idempotent-Replayed: true`) and stores nothing.",
         request={
             "application/json": MessageCreateSerializer,
             "multipart/form-data": MessageCreateSerializer,
@@ -114,6 +121,7 @@ class MessageListView(APIView):
             content=data["content"],
             client_id=data["client_id"],
             files=data["files"],
+            reply_to_id=data["reply_to_message_id"],
         )
         return sent_response(MessageSerializer, message)
 
@@ -156,3 +164,140 @@ class MessageReadView(APIView):
         changed = services.mark_chat_read(request.user, peer=peer)
         body = {"read_count": len(changed), "message_ids": [m.id for m in changed]}
         return Response(ReadResultSerializer(body).data)
+
+
+def delete_for(request) -> str:
+    """The ``for`` query parameter of a DELETE of a message: "me" or "everyone" (else 400)."""
+    form = DeleteQuerySerializer(data=request.query_params)
+    form.is_valid(raise_exception=True)
+    return form.validated_data["for"]
+
+
+class MessageDetailView(APIView):
+    @extend_schema(
+        tags=["messages"],
+        summary="Edit a message",
+        description="The sender's own message, within MESSAGE_EDIT_WINDOW_SECONDS (15 minutes) "
+        "of sent_at; the text obeys the rules of a send. `edited_at` is set and every "
+        "participant's sockets get `message.updated`. Someone else's message is 403 "
+        "(`not_sender`), too late 409 (`edit_window_closed`), a deleted one 409 (`deleted`), "
+        "blank or too long text 400.",
+        request=EditSerializer,
+        responses={200: MessageSerializer, 400: ERROR, 403: ERROR, 404: NOT_FOUND, 409: ERROR},
+    )
+    def patch(self, request, message_id: int):
+        data = validated_input(request, EditSerializer)
+        message = actions.edit(
+            services.ONE_TO_ONE, request.user, message_id=message_id, content=data["content"]
+        )
+        return Response(MessageSerializer(message).data)
+
+    @extend_schema(
+        tags=["messages"],
+        summary="Delete a message for me or for everyone",
+        description="`?for=everyone`: the sender's own message, within "
+        "MESSAGE_DELETE_WINDOW_SECONDS (2 days) of sent_at; its content, media (rows and "
+        "files) and reactions are erased and the row stays as a tombstone (`deleted` true), "
+        "answered with 200 and pushed as `message.updated`; someone else's message is 403 "
+        "(`not_sender`), too late 409 (`delete_window_closed`). `?for=me`: any participant; "
+        "the message leaves my history, inbox and search only (my other sockets get "
+        "`message.hidden`); 204. Any other `for` is 400.",
+        parameters=[DeleteQuerySerializer],
+        responses={
+            200: MessageSerializer,
+            204: None,
+            400: ERROR,
+            403: ERROR,
+            404: NOT_FOUND,
+            409: ERROR,
+        },
+    )
+    def delete(self, request, message_id: int):
+        try:
+            mode = delete_for(request)
+        except serializers.ValidationError:
+            # A message I may not see is 404 whatever the query (as for group messages).
+            selectors.visible_message(request.user, message_id)
+            raise
+        if mode == "me":
+            actions.delete_for_me(services.ONE_TO_ONE, request.user, message_id=message_id)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        message = actions.delete_for_everyone(
+            services.ONE_TO_ONE, request.user, message_id=message_id
+        )
+        return Response(MessageSerializer(message).data)
+
+
+class MessageReactionView(APIView):
+    @extend_schema(
+        tags=["messages"],
+        summary="React to a message",
+        description="One emoji (checked against the Unicode emoji data: skin tones and joined "
+        "sequences count as one); it replaces my earlier reaction. Every participant's sockets "
+        "get `message.updated`. Not exactly one emoji is 400; a deleted message 409 "
+        "(`deleted`).",
+        request=ReactionInputSerializer,
+        responses={200: MessageSerializer, 400: ERROR, 404: NOT_FOUND, 409: ERROR},
+    )
+    def put(self, request, message_id: int):
+        data = validated_input(request, ReactionInputSerializer)
+        message = actions.react(
+            services.ONE_TO_ONE, request.user, message_id=message_id, emoji=data["emoji"]
+        )
+        return Response(MessageSerializer(message).data)
+
+    @extend_schema(
+        tags=["messages"],
+        summary="Take back my reaction",
+        description="Nothing changes (and nothing is pushed) if I had none.",
+        request=None,
+        responses={200: MessageSerializer, 404: NOT_FOUND},
+    )
+    def delete(self, request, message_id: int):
+        message = actions.unreact(services.ONE_TO_ONE, request.user, message_id=message_id)
+        return Response(MessageSerializer(message).data)
+
+
+class MessageStarView(APIView):
+    @extend_schema(
+        tags=["messages"],
+        summary="Star a message",
+        description="It appears in `starred/`; my sockets get `message.starred`. Starring "
+        "again changes nothing.",
+        request=None,
+        responses={200: MessageSerializer, 404: NOT_FOUND},
+    )
+    def post(self, request, message_id: int):
+        return self._star(request, message_id, starred=True)
+
+    @extend_schema(
+        tags=["messages"],
+        summary="Unstar a message",
+        request=None,
+        responses={200: MessageSerializer, 404: NOT_FOUND},
+    )
+    def delete(self, request, message_id: int):
+        return self._star(request, message_id, starred=False)
+
+    def _star(self, request, message_id: int, *, starred: bool) -> Response:
+        message = actions.star(
+            services.ONE_TO_ONE, request.user, message_id=message_id, starred=starred
+        )
+        return Response(MessageSerializer(message).data)
+
+
+class StarredListView(APIView):
+    pagination_class = ChatPagination
+
+    @extend_schema(
+        tags=["messages"],
+        summary="My starred messages",
+        description="1:1 and group messages I starred, newest starred first, page-numbered. "
+        "Only messages I may still see: not one I deleted for me, not one deleted for "
+        "everyone, not one of a group I left.",
+        responses=StarredItemSerializer(many=True),
+    )
+    def get(self, request):
+        return paginated_response(
+            self, request, selectors.starred_for(request.user), StarredItemSerializer
+        )

@@ -12,4 +12,12 @@ urlpatterns = [
         api.MessageForwardView.as_view(),
         name="message_forward",
     ),
+    path("messages/<id:message_id>/", api.MessageDetailView.as_view(), name="message_detail"),
+    path(
+        "messages/<id:message_id>/reaction/",
+        api.MessageReactionView.as_view(),
+        name="message_reaction",
+    ),
+    path("messages/<id:message_id>/star/", api.MessageStarView.as_view(), name="message_star"),
+    path("starred/", api.StarredListView.as_view(), name="starred"),
 ]

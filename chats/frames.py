@@ -13,6 +13,7 @@ from typing import Any
 from chats import selectors, services
 from groups.services import relay_group_typing
 from messaging import sending
+from messaging.frames import register_action_frames
 from messaging.serializers import message_json
 from whatsapp.db import Batch, database_sync_to_async
 from whatsapp.errors import DomainError
@@ -22,6 +23,7 @@ from whatsapp.frames import (
     int_field,
     on_connect,
     on_disconnect,
+    optional_int_field,
     str_field,
     sync_source,
 )
@@ -59,12 +61,17 @@ _sends = sending.socket_batch(services.send_many, message_json)
 async def message_send(consumer, data: dict[str, Any]) -> None:
     receiver_id = int_field(data, "receiver_id")
     content, client_id = str_field(data, "content"), str_field(data, "client_id")
+    reply_to_id = optional_int_field(data, "reply_to_message_id")
     message = await _sends.submit(
-        consumer.user, receiver_id, content, client_id, consumer.channel_name
+        consumer.user, receiver_id, content, client_id, consumer.channel_name, (), reply_to_id
     )
     # A sent message ends the typing: the next keystroke may say "typing..." again at once.
     getattr(consumer, "typing_relayed_at", {}).pop(("receiver_id", receiver_id), None)
     await consumer.send_json({"type": "message.ack", "client_id": client_id, "message": message})
+
+
+# message.react, message.edit, message.delete, message.star.
+register_action_frames(services.ONE_TO_ONE)
 
 
 # Receivers acknowledge every message they get: those frames are written in batches.

@@ -38,6 +38,19 @@ class Message(models.Model):
     client_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001 (NULL: no key)
     # Set when staff remove the message: it then shows as removed to everyone.
     removed_at = models.DateTimeField(null=True, blank=True)
+    # The message this one quotes (a reply), in the same chat.
+    reply_to = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="replies",
+        db_column="reply_to_message_id",
+    )
+    # When its sender last edited the text, and when they deleted it for everyone (the row
+    # stays as a tombstone; its content, media and reactions are erased).
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "messages"
@@ -74,6 +87,79 @@ class Message(models.Model):
     @property
     def forwarded_many_times(self) -> bool:
         return is_forwarded_many_times(self.forward_count)
+
+
+class MessageReaction(models.Model):
+    """One user's reaction to a 1:1 message: one emoji each, replaced by a new one."""
+
+    id = models.BigAutoField(primary_key=True, db_column="message_reaction_id")
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, related_name="reactions", db_column="message_id"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="message_reactions",
+        db_column="user_id",
+    )
+    emoji = models.CharField(max_length=32)
+    reacted_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "message_reactions"
+        constraints = [
+            models.UniqueConstraint(fields=["message", "user"], name="one_reaction_per_message")
+        ]
+
+    def __str__(self):
+        return f"{self.emoji} by {self.user_id} on #{self.message_id}"
+
+
+class MessageStar(models.Model):
+    """A 1:1 message one of its two participants starred."""
+
+    id = models.BigAutoField(primary_key=True, db_column="message_star_id")
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, related_name="stars", db_column="message_id"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="starred_messages",
+        db_column="user_id",
+    )
+    starred_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "message_stars"
+        constraints = [models.UniqueConstraint(fields=["user", "message"], name="one_star")]
+        indexes = [models.Index(fields=["user", "-starred_at"], name="message_star_user_idx")]
+
+    def __str__(self):
+        return f"#{self.message_id} starred by {self.user_id}"
+
+
+class MessageHide(models.Model):
+    """A 1:1 message one participant deleted for themselves: gone from their lists only."""
+
+    id = models.BigAutoField(primary_key=True, db_column="message_hide_id")
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, related_name="hides", db_column="message_id"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="hidden_messages",
+        db_column="user_id",
+    )
+    hidden_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "message_hides"
+        constraints = [models.UniqueConstraint(fields=["user", "message"], name="one_hide")]
+
+    def __str__(self):
+        return f"#{self.message_id} hidden by {self.user_id}"
 
 
 class Multimedia(models.Model):

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Exists, Field, Model, OuterRef, Q, QuerySet
+from django.db.models import CharField, Exists, F, Field, Model, OuterRef, Q, QuerySet, Value
 
 from accounts.models import Contact, User
 from accounts.selectors import (
@@ -23,9 +23,11 @@ from accounts.selectors import (
     known_relation,
     known_user_ids,
 )
-from attachments.prefetch import record_media, with_media
-from chats.models import Message, Multimedia
-from groups.models import Group, GroupMessage
+from attachments.prefetch import record_media
+from chats.models import Message, MessageHide, MessageStar, Multimedia
+from groups.models import Group, GroupMessage, GroupMessageHide, GroupMessageStar
+from messaging.prefetch import load_details, with_details
+from messaging.selectors import for_viewer, not_hidden
 from whatsapp.db import Placeholders, column, table
 from whatsapp.errors import Blocked, DomainError, NotFound
 
@@ -79,9 +81,12 @@ def message_receivers(
 
 
 def visible_messages(user: User) -> QuerySet[Message]:
-    """Every 1:1 message ``user`` sent or received, media prefetched, newest first."""
-    return with_media(
-        Message.objects.filter(Q(sender_id=user.id) | Q(receiver_id=user.id)).order_by("-id")
+    """Every 1:1 message ``user`` sent or received and did not delete for themselves, with its
+    details (media, reactions, quote) and ``starred``, newest first."""
+    return with_details(
+        for_viewer(
+            Message.objects.filter(Q(sender_id=user.id) | Q(receiver_id=user.id)), user
+        ).order_by("-id")
     )
 
 
@@ -94,27 +99,22 @@ def visible_message(user: User, message_id: int) -> Message:
 
 
 def conversation(user: User, peer: User) -> QuerySet[Message]:
-    """The 1:1 history of ``user`` with ``peer``, newest first, media prefetched."""
-    return with_media(
-        Message.objects.filter(
-            Q(sender_id=user.id, receiver_id=peer.id) | Q(sender_id=peer.id, receiver_id=user.id)
-        ).order_by("-id")
+    """The 1:1 history of ``user`` with ``peer`` as :func:`visible_messages` shows it."""
+    return visible_messages(user).filter(
+        Q(sender_id=user.id, receiver_id=peer.id) | Q(sender_id=peer.id, receiver_id=user.id)
     )
 
 
 def messages_after(user: User, after_id: int, limit: int) -> list[Message]:
     """Up to ``limit`` messages ``user`` sent or received after ``after_id``, in order."""
-    return list(
-        with_media(
-            Message.objects.filter(Q(sender_id=user.id) | Q(receiver_id=user.id), id__gt=after_id)
-        ).order_by("id")[:limit]
-    )
+    mine = Message.objects.filter(Q(sender_id=user.id) | Q(receiver_id=user.id), id__gt=after_id)
+    return list(with_details(not_hidden(mine, user)).order_by("id")[:limit])
 
 
 def undelivered_for(user: User, after_id: int, limit: int) -> list[Message]:
     """Up to ``limit`` messages to ``user`` not yet delivered, oldest first, after ``after_id``."""
     return list(
-        with_media(
+        with_details(
             Message.objects.filter(receiver_id=user.id, delivered_at__isnull=True, id__gt=after_id)
         ).order_by("id")[:limit]
     )
@@ -237,7 +237,8 @@ _MEDIA = _Columns(Multimedia, "media")
 
 # Every chat of %(me)s, newest activity first: one row per 1:1 peer (its last message and how
 # many of its messages to me are unread) and per group (its last message since I joined:
-# members see what was sent since then, as the groups app's history does).
+# members see what was sent since then, as the groups app's history does). Messages I deleted
+# for myself are left out.
 _CHATS_SQL = """
 SELECT kind, target_id, last_id, last_at, unread FROM (
     SELECT 'user' AS kind, peer_id AS target_id, MAX(message_id) AS last_id,
@@ -247,7 +248,10 @@ SELECT kind, target_id, last_id, last_at, unread FROM (
                message_id, sent_at,
                receiver_id = %(me)s AND sender_id <> %(me)s AND read_at IS NULL AS unread
         FROM messages
-        WHERE sender_id = %(me)s OR receiver_id = %(me)s
+        WHERE (sender_id = %(me)s OR receiver_id = %(me)s)
+            AND NOT EXISTS (SELECT 1 FROM message_hides hidden
+                            WHERE hidden.message_id = messages.message_id
+                                AND hidden.user_id = %(me)s)
     ) mine
     GROUP BY peer_id
     UNION ALL
@@ -257,6 +261,9 @@ SELECT kind, target_id, last_id, last_at, unread FROM (
     LEFT JOIN group_messages last ON last.group_message_id = (
         SELECT newest.group_message_id FROM group_messages newest
         WHERE newest.group_id = member.group_id AND newest.sent_at >= member.added_at
+            AND NOT EXISTS (SELECT 1 FROM group_message_hides hidden
+                            WHERE hidden.group_message_id = newest.group_message_id
+                                AND hidden.user_id = %(me)s)
         ORDER BY newest.group_message_id DESC LIMIT 1
     )
     WHERE member.user_id = %(me)s
@@ -270,8 +277,9 @@ class Inbox:
 
     One raw query orders every chat; only the rows of a requested slice are then loaded, with
     one query for its 1:1 rows (peer, last message and its media) and one for its groups (name,
-    last message with sender and media, unread count). Raw SQL: building and compiling the
-    ORM's queries was most of the inbox's CPU (docs/performance.md).
+    last message with sender and media, unread count), then the last messages' reactions (one
+    query per kind) and, when one is a reply, the messages they quote. Raw SQL: building and
+    compiling the ORM's queries was most of the inbox's CPU (docs/performance.md).
     """
 
     def __init__(self, user: User):
@@ -359,6 +367,7 @@ class Inbox:
             for peer in unsure:
                 peer.is_stranger = peer.id not in known
         record_media((rows[key].last_message, items) for key, items in media.items())
+        load_details([row.last_message for row in rows.values()])
         return rows
 
     def _group_rows(self, keys: list[_RowKey]) -> dict[_RowKey, ChatRow]:
@@ -408,12 +417,129 @@ class Inbox:
                 if values[media_at] is not None:
                     media[key].append(load_media(values[media_at:]))
         record_media((rows[key].last_message, items) for key, items in media.items())
+        load_details([row.last_message for row in rows.values() if row.last_message])
         return rows
 
 
 def chats_for(user: User) -> Inbox:
     """``user``'s inbox: one row per 1:1 peer and per group, newest activity first."""
     return Inbox(user)
+
+
+# --- starred messages ----------------------------------------------------------------------
+
+MESSAGE, GROUP_MESSAGE = "message", "group_message"
+
+
+@dataclass
+class StarredItem:
+    """One message of ``user``'s starred list (``kind`` "message" or "group_message"), with the
+    chat it is in: the other user of a 1:1 chat (oneself for "Message yourself") or the group."""
+
+    kind: str
+    message: Message | GroupMessage
+    starred_at: datetime
+    chat_id: int
+    chat_name: str
+
+
+class Starred:
+    """``user``'s starred 1:1 and group messages, newest starred first; a lazy sequence that
+    page-number pagination slices.
+
+    Only messages ``user`` may see now: their own 1:1 messages and group messages of groups they
+    are in, sent since they joined; never one they deleted for themselves, nor a tombstone
+    (deleted for everyone or removed by staff). One query counts, one orders the stars of both
+    kinds (a UNION), then a page loads its 1:1 and its group messages with their details
+    (three queries per kind at most), whatever its size.
+    """
+
+    def __init__(self, user: User):
+        self.user = user
+
+    def _stars(self) -> QuerySet:
+        user = self.user
+        mine = (
+            MessageStar.objects.filter(user_id=user.id)
+            .filter(Q(message__sender_id=user.id) | Q(message__receiver_id=user.id))
+            .filter(message__deleted_at__isnull=True, message__removed_at__isnull=True)
+        )
+        mine = mine.filter(
+            ~Exists(MessageHide.objects.filter(message_id=OuterRef("message_id"), user_id=user.id))
+        )
+        in_groups = GroupMessageStar.objects.filter(
+            user_id=user.id,
+            message__deleted_at__isnull=True,
+            message__removed_at__isnull=True,
+            message__group__memberships__user_id=user.id,
+            message__sent_at__gte=F("message__group__memberships__added_at"),
+        ).filter(
+            ~Exists(
+                GroupMessageHide.objects.filter(message_id=OuterRef("message_id"), user_id=user.id)
+            )
+        )
+        columns = ("kind", "message_id", "starred_at", "id")
+        return (
+            mine.annotate(kind=Value(MESSAGE, output_field=CharField()))
+            .values_list(*columns)
+            .union(
+                in_groups.annotate(kind=Value(GROUP_MESSAGE, output_field=CharField())).values_list(
+                    *columns
+                ),
+                all=True,
+            )
+            .order_by("-starred_at", "-id")
+        )
+
+    def count(self) -> int:
+        return self._stars().count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __iter__(self):
+        return iter(self[:])
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return self._load(list(self._stars()[index]))
+        return self._load([self._stars()[index]])[0]
+
+    def _load(self, keys: list[tuple]) -> list[StarredItem]:
+        user = self.user
+        ids = {kind: [k[1] for k in keys if k[0] == kind] for kind in (MESSAGE, GROUP_MESSAGE)}
+        messages = {}
+        if ids[MESSAGE]:
+            found = with_details(
+                for_viewer(Message.objects.filter(id__in=ids[MESSAGE]), user).select_related(
+                    "sender", "receiver"
+                )
+            )
+            messages.update({(MESSAGE, m.id): m for m in found})
+        if ids[GROUP_MESSAGE]:
+            found = with_details(
+                for_viewer(
+                    GroupMessage.objects.filter(id__in=ids[GROUP_MESSAGE]), user
+                ).select_related("sender", "group")
+            )
+            messages.update({(GROUP_MESSAGE, m.id): m for m in found})
+        items = []
+        for kind, message_id, starred_at, _ in keys:
+            message = messages.get((kind, message_id))
+            if message is None:  # unstarred or deleted since the page was ordered
+                continue
+            if kind == MESSAGE:
+                peer = message.receiver if message.sender_id == user.id else message.sender
+                chat_id, name = peer.id, peer.display_name
+            else:
+                chat_id, name = message.group_id, message.group.name
+            items.append(StarredItem(kind, message, starred_at, chat_id, name))
+        return items
+
+
+def starred_for(user: User) -> Starred:
+    """``user``'s starred messages, 1:1 and group together, newest starred first."""
+    return Starred(user)
 
 
 # --- presence and typing -------------------------------------------------------------------

@@ -7,8 +7,17 @@ from typing import Annotated, Literal, TypedDict
 from rest_framework import serializers
 
 from accounts.serializers import PublicProfileJSON, public_profile_json
-from chats.selectors import ChatRow
-from messaging.serializers import GroupMessageJSON, MessageJSON, group_message_json, message_json
+from chats.selectors import GROUP_MESSAGE, ChatRow, StarredItem
+from messaging.serializers import (
+    GroupMessageForMeJSON,
+    GroupMessageJSON,
+    MessageForMeJSON,
+    MessageJSON,
+    group_message_for_me_json,
+    group_message_json,
+    message_for_me_json,
+    message_json,
+)
 from whatsapp.shapes import ShapeSerializer, Timestamp
 from whatsapp.timestamps import timestamp
 
@@ -69,6 +78,40 @@ class ChatRowSerializer(ShapeSerializer):
         return chat_row_json(row, self.context.get("request"))
 
 
+class StarredItemJSON(TypedDict):
+    kind: Literal["message", "group_message"]
+    message: MessageForMeJSON | None
+    group_message: GroupMessageForMeJSON | None
+    chat: Annotated[
+        dict,
+        serializers.JSONField(
+            read_only=True,
+            help_text="The chat it is in: {user_id, name} (the other user of a 1:1 chat) or "
+            "{group_id, name}.",
+        ),
+    ]
+    starred_at: Timestamp
+
+
+def starred_item_json(item: StarredItem) -> StarredItemJSON:
+    """One starred message: the message of its kind (the other key null) and its chat."""
+    in_group = item.kind == GROUP_MESSAGE
+    return {
+        "kind": item.kind,
+        "message": None if in_group else message_for_me_json(item.message),
+        "group_message": group_message_for_me_json(item.message) if in_group else None,
+        "chat": {"group_id" if in_group else "user_id": item.chat_id, "name": item.chat_name},
+        "starred_at": timestamp(item.starred_at),
+    }
+
+
+class StarredItemSerializer(ShapeSerializer):
+    """A message I starred (1:1 or group), with the chat that opens it."""
+
+    shape = StarredItemJSON
+    writer = starred_item_json
+
+
 class ContentSerializer(serializers.Serializer):
     """What a composer posts: text and attached files (JSON, or multipart with ``files``)."""
 
@@ -92,6 +135,41 @@ class MessageCreateSerializer(SendSerializer):
     """POST messages/: JSON, or multipart with ``files``."""
 
     receiver_id = serializers.IntegerField(min_value=1)
+    reply_to_message_id = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The message of this chat to quote (a reply).",
+    )
+
+
+class EditSerializer(serializers.Serializer):
+    """PATCH a message: its new text (the rules of a send apply)."""
+
+    content = serializers.CharField(allow_blank=True, trim_whitespace=False)
+
+
+class ReactionInputSerializer(serializers.Serializer):
+    """PUT a message's reaction: exactly one emoji."""
+
+    emoji = serializers.CharField(allow_blank=True, trim_whitespace=False)
+
+
+# DELETE a message ?for=me|everyone: "for" is a Python keyword, so the class is built by name.
+DeleteQuerySerializer = type(
+    "DeleteQuerySerializer",
+    (serializers.Serializer,),
+    {
+        "__module__": __name__,
+        "__doc__": "DELETE a message: for me (my lists only) or for everyone (the sender).",
+        "for": serializers.ChoiceField(
+            choices=["me", "everyone"],
+            help_text="`me`: gone from my history, inbox and search only; `everyone`: erased "
+            "for every participant (the sender, within the delete window).",
+        ),
+    },
+)
 
 
 class ForwardSerializer(serializers.Serializer):

@@ -57,6 +57,8 @@ class OneToOne(sending.ChatKind):
     model = Message
     chat_field = "receiver_id"
     media_owner = "message"
+    reply_field = "reply_to_message_id"
+    id_key = "message_id"
 
     def refusals(self, sends: Sequence[Send]) -> list[DomainError | None]:
         active, blocked = message_targets({(send.sender.id, send.chat_id) for send in sends})
@@ -79,6 +81,18 @@ class OneToOne(sending.ChatKind):
             delivered_at=now,
             read_at=now,
             **fields,
+        )
+
+    def may_quote(self, send: Send, quoted: Message) -> bool:
+        return {quoted.sender_id, quoted.receiver_id} == {send.sender.id, send.chat_id}
+
+    def visible(self, user: User, message_id: int) -> Message:
+        return selectors.visible_message(user, message_id)
+
+    def publish_updated(self, message: Message) -> None:
+        realtime.publish(
+            [message.sender_id, message.receiver_id],
+            {"type": "message.updated", "message": message_json(message)},
         )
 
     def publish(self, rows: Sequence[Message], *, origin_channel: str | None, ring: bool) -> None:
@@ -106,10 +120,11 @@ def send_message(
     client_id: str | None = None,
     files: Sequence[Any] = (),
     origin_channel: str | None = None,
+    reply_to_id: int | None = None,
 ) -> Message:
     """Store a 1:1 message and push it (:mod:`messaging.sending`); with a known ``client_id``,
     return the stored one, marked ``replayed``. With ``files`` the content may be blank."""
-    send = Send(sender, receiver.id, content, client_id, origin_channel, files)
+    send = Send(sender, receiver.id, content, client_id, origin_channel, files, reply_to_id)
     return sending.send_one(ONE_TO_ONE, send)
 
 

@@ -9,6 +9,7 @@ from functools import partial
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
@@ -21,6 +22,8 @@ from whatsapp.views import or_404, post_composer
 
 # How many chats the side pane lists (the API pages through all of them).
 SIDEBAR_CHATS = 200
+# Starred messages per page of "Starred messages".
+STARRED_PER_PAGE = 50
 
 
 class MessageForm(forms.Form):
@@ -92,6 +95,8 @@ def conversation(request, user_id: int):
     services.deliver_returned(request.user, history.messages)
     context = chat_sidebar(request, active_peer_id=peer.id) | {
         "peer": peer,
+        # Names of quotes and reactions (chats/_bubble.html, static/js/message-actions.js).
+        "chat_names": {peer.id: peer.display_name, request.user.id: "You"},
         "form": form,
         "history": history.messages,
         "older_link": history.older_link,
@@ -129,3 +134,16 @@ def forward(request, message_id: int):
         "back_url": reverse("chats:conversation", args=[peer_id]),
     }
     return render(request, "chats/forward.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def starred(request):
+    """My starred 1:1 and group messages, newest starred first; each opens in its chat."""
+    page = Paginator(selectors.starred_for(request.user), STARRED_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    for item in page:
+        route = "chats:conversation" if item.kind == "message" else "groups:detail"
+        item.url = f"{reverse(route, args=[item.chat_id])}?message={item.message.id}"
+    context = chat_sidebar(request) | {"page": page}
+    return render(request, "chats/starred.html", context)

@@ -1,10 +1,25 @@
-"""Staff moderation of groups: groups with their members, group messages and receipts."""
+"""Staff moderation of groups: groups with their members, group messages (with their
+reactions) and receipts, and the read-only lists of reactions, stars and "deleted for me"."""
 
 from django.contrib import admin
 from django.db.models import Count
 
-from chats.admin import ChatItemAdmin, RemovedFilter
-from groups.models import Group, GroupMember, GroupMessage, GroupMessageReceipt
+from chats.admin import (
+    ChatItemAdmin,
+    DeletedFilter,
+    MessageActionRowAdmin,
+    ReactionInline,
+    RemovedFilter,
+)
+from groups.models import (
+    Group,
+    GroupMember,
+    GroupMessage,
+    GroupMessageHide,
+    GroupMessageReaction,
+    GroupMessageReceipt,
+    GroupMessageStar,
+)
 
 
 class GroupMemberInline(admin.TabularInline):
@@ -44,6 +59,10 @@ class GroupMemberAdmin(admin.ModelAdmin):
     readonly_fields = ["added_at"]
 
 
+class GroupMessageReactionInline(ReactionInline):
+    model = GroupMessageReaction
+
+
 @admin.register(GroupMessage)
 class GroupMessageAdmin(ChatItemAdmin):
     list_display = [
@@ -51,17 +70,21 @@ class GroupMessageAdmin(ChatItemAdmin):
         "group",
         "sender",
         "excerpt",
+        "reply",
         "sent_at",
         "delivered",
         "read",
+        "is_edited",
+        "is_deleted",
         "is_removed",
     ]
     list_select_related = ["group", "sender"]
-    list_filter = ["sent_at", RemovedFilter]
+    list_filter = ["sent_at", RemovedFilter, DeletedFilter]
     search_fields = ["content", "group__name", "sender__name", "sender__phone_number"]
     date_hierarchy = "sent_at"
     raw_id_fields = ["group", "sender", "forwarded_from"]
     readonly_fields = ["sent_at", "delivered_at", "read_at", "removed_at", "client_id"]
+    inlines = [GroupMessageReactionInline]
 
 
 @admin.register(GroupMessageReceipt)
@@ -79,3 +102,21 @@ class GroupMessageReceiptAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(GroupMessageReaction)
+class GroupMessageReactionAdmin(MessageActionRowAdmin):
+    list_display = ["id", "message_link", "user", "emoji", "reacted_at"]
+    list_filter = ["reacted_at"]
+
+
+@admin.register(GroupMessageStar)
+class GroupMessageStarAdmin(MessageActionRowAdmin):
+    list_display = ["id", "message_link", "user", "starred_at"]
+    list_filter = ["starred_at"]
+
+
+@admin.register(GroupMessageHide)
+class GroupMessageHideAdmin(MessageActionRowAdmin):
+    list_display = ["id", "message_link", "user", "hidden_at"]
+    list_filter = ["hidden_at"]

@@ -27,5 +27,20 @@ urlpatterns = [
         api.GroupMessageReceiptsView.as_view(),
         name="message_receipts",
     ),
+    path(
+        "groups/<id:group_id>/messages/<id:group_message_id>/",
+        api.GroupMessageDetailView.as_view(),
+        name="message_detail",
+    ),
+    path(
+        "groups/<id:group_id>/messages/<id:group_message_id>/reaction/",
+        api.GroupMessageReactionView.as_view(),
+        name="message_reaction",
+    ),
+    path(
+        "groups/<id:group_id>/messages/<id:group_message_id>/star/",
+        api.GroupMessageStarView.as_view(),
+        name="message_star",
+    ),
     path("groups/<id:group_id>/read/", api.GroupReadView.as_view(), name="group_read"),
 ]

@@ -14,10 +14,18 @@ from typing import Any
 from accounts.models import User
 from groups import selectors, services
 from messaging import sending
+from messaging.frames import register_action_frames
 from messaging.serializers import group_message_json
 from whatsapp.db import Batch, database_sync_to_async
 from whatsapp.errors import DomainError
-from whatsapp.frames import frame, int_field, on_connect, str_field, sync_source
+from whatsapp.frames import (
+    frame,
+    int_field,
+    on_connect,
+    optional_int_field,
+    str_field,
+    sync_source,
+)
 
 # At most this many waiting group messages are pushed on connect; `sync` fetches the rest.
 CONNECT_PUSH_LIMIT = 200
@@ -45,12 +53,17 @@ _sends = sending.socket_batch(services.send_group_messages, group_message_json)
 async def group_message_send(consumer, data: dict[str, Any]) -> None:
     group_id = int_field(data, "group_id")
     content, client_id = str_field(data, "content"), str_field(data, "client_id")
+    reply_to_id = optional_int_field(data, "reply_to_group_message_id")
     payload = await _sends.submit(
-        consumer.user, group_id, content, client_id, consumer.channel_name
+        consumer.user, group_id, content, client_id, consumer.channel_name, (), reply_to_id
     )
     await consumer.send_json(
         {"type": "group_message.ack", "client_id": client_id, "group_message": payload}
     )
+
+
+# group_message.react, group_message.edit, group_message.delete, group_message.star.
+register_action_frames(services.IN_GROUP)
 
 
 def _mark_delivered(batch: list[tuple[int, list[int]]]) -> list[None]:

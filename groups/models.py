@@ -89,6 +89,17 @@ class GroupMessage(models.Model):
     # NULL, not "", when absent: the unique (sender, client_id) constraint skips NULLs.
     client_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
     removed_at = models.DateTimeField(null=True, blank=True)
+    # As chats.models.Message: the quoted message, the last edit, the delete for everyone.
+    reply_to = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="replies",
+        db_column="reply_to_group_message_id",
+    )
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "group_messages"
@@ -153,3 +164,81 @@ class GroupMessageReceipt(models.Model):
 
     def __str__(self):
         return f"receipt of {self.group_message_id} for {self.user_id}"
+
+
+class GroupMessageReaction(models.Model):
+    """One member's reaction to a group message: one emoji each, replaced by a new one."""
+
+    id = models.BigAutoField(primary_key=True, db_column="group_message_reaction_id")
+    message = models.ForeignKey(
+        GroupMessage,
+        on_delete=models.CASCADE,
+        related_name="reactions",
+        db_column="group_message_id",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="group_message_reactions",
+        db_column="user_id",
+    )
+    emoji = models.CharField(max_length=32)
+    reacted_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "group_message_reactions"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message", "user"], name="one_reaction_per_group_message"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.emoji} by {self.user_id} on #{self.message_id}"
+
+
+class GroupMessageStar(models.Model):
+    """A group message a member starred."""
+
+    id = models.BigAutoField(primary_key=True, db_column="group_message_star_id")
+    message = models.ForeignKey(
+        GroupMessage, on_delete=models.CASCADE, related_name="stars", db_column="group_message_id"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="starred_group_messages",
+        db_column="user_id",
+    )
+    starred_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "group_message_stars"
+        constraints = [models.UniqueConstraint(fields=["user", "message"], name="one_group_star")]
+        indexes = [models.Index(fields=["user", "-starred_at"], name="group_message_star_user_idx")]
+
+    def __str__(self):
+        return f"#{self.message_id} starred by {self.user_id}"
+
+
+class GroupMessageHide(models.Model):
+    """A group message one member deleted for themselves: gone from their lists only."""
+
+    id = models.BigAutoField(primary_key=True, db_column="group_message_hide_id")
+    message = models.ForeignKey(
+        GroupMessage, on_delete=models.CASCADE, related_name="hides", db_column="group_message_id"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="hidden_group_messages",
+        db_column="user_id",
+    )
+    hidden_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "group_message_hides"
+        constraints = [models.UniqueConstraint(fields=["user", "message"], name="one_group_hide")]
+
+    def __str__(self):
+        return f"#{self.message_id} hidden by {self.user_id}"

@@ -11,8 +11,9 @@ from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery
 
 from accounts.models import User
 from accounts.selectors import active_users, contacts_of, known_relation
-from attachments.prefetch import with_media
 from groups.models import Group, GroupMember, GroupMessage, GroupMessageReceipt
+from messaging.prefetch import with_details
+from messaging.selectors import for_viewer, not_hidden
 from whatsapp.errors import Forbidden, NotFound
 
 
@@ -125,8 +126,8 @@ def group_history(user: User, group: Group) -> QuerySet[GroupMessage]:
     joined_at = getattr(group, "joined_at", None)
     if joined_at is None:
         joined_at = group_for_member(user, group.id).joined_at
-    return with_media(
-        GroupMessage.objects.filter(group_id=group.id, sent_at__gte=joined_at)
+    return with_details(
+        for_viewer(GroupMessage.objects.filter(group_id=group.id, sent_at__gte=joined_at), user)
         .select_related("sender")
         .order_by("-id")
     )
@@ -134,9 +135,22 @@ def group_history(user: User, group: Group) -> QuerySet[GroupMessage]:
 
 def visible_group_message(user: User, group_id: int, group_message_id: int) -> GroupMessage:
     """One message of a group ``user`` is in, sent since they joined; NotFound otherwise."""
-    message = with_media(
-        _visible_messages(user)
+    message = with_details(
+        for_viewer(_visible_messages(user), user)
         .filter(group_id=group_id, id=group_message_id)
+        .select_related("sender")
+    ).first()
+    if message is None:
+        raise NotFound("No such message.")
+    return message
+
+
+def group_message_for(user: User, group_message_id: int) -> GroupMessage:
+    """One group message ``user`` may see (in a group they are in, sent since they joined),
+    by its id alone; NotFound otherwise."""
+    message = with_details(
+        for_viewer(_visible_messages(user), user)
+        .filter(id=group_message_id)
         .select_related("sender")
     ).first()
     if message is None:
@@ -149,8 +163,11 @@ def group_messages_after(user: User, after_id: int) -> QuerySet[GroupMessage]:
 
     Only groups they are a member of now, and only what was sent since they joined.
     """
-    return with_media(
-        _visible_messages(user).filter(id__gt=after_id).select_related("sender").order_by("id")
+    return with_details(
+        not_hidden(_visible_messages(user), user)
+        .filter(id__gt=after_id)
+        .select_related("sender")
+        .order_by("id")
     )
 
 
@@ -159,7 +176,7 @@ def undelivered_group_messages(user: User, after_id: int = 0) -> QuerySet[GroupM
     pending = GroupMessageReceipt.objects.filter(
         group_message_id=OuterRef("pk"), user_id=user.id, delivered_at__isnull=True
     )
-    return with_media(
+    return with_details(
         _visible_messages(user)
         .filter(Exists(pending), id__gt=after_id)
         .select_related("sender")

@@ -84,6 +84,14 @@ class GroupMemberUpdateSerializer(serializers.Serializer):
 class GroupMessageCreateSerializer(SendSerializer):
     """POST groups/{group_id}/messages/: JSON, or multipart with ``files``."""
 
+    reply_to_group_message_id = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The message of this group to quote (a reply).",
+    )
+
 
 class GroupForwardSerializer(serializers.Serializer):
     group_ids = serializers.ListField(

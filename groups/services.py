@@ -41,7 +41,7 @@ from accounts.selectors import blocked_user_ids
 from attachments.deletion import delete_media, remove_with_media
 from chats.models import Multimedia
 from groups.models import Group, GroupMember, GroupMessage, GroupMessageReceipt
-from groups.selectors import membership_of, visible_group_message
+from groups.selectors import group_message_for, membership_of, visible_group_message
 from messaging import sending
 from messaging.rules import MAX_RECEIPT_IDS
 from messaging.serializers import group_message_json
@@ -303,6 +303,8 @@ class InGroup(sending.ChatKind):
     model = GroupMessage
     chat_field = "group_id"
     media_owner = "group_message"
+    reply_field = "reply_to_group_message_id"
+    id_key = "group_message_id"
     writes_more = True
     replays_refused = False
 
@@ -325,6 +327,24 @@ class InGroup(sending.ChatKind):
             content=send.content or "",
             client_id=send.client_id,
             **fields,
+        )
+
+    def may_quote(self, send: sending.Send, quoted: GroupMessage) -> bool:
+        """A message of the same group sent since the sender (last) joined it."""
+        return (
+            quoted.group_id == send.chat_id
+            and GroupMember.objects.filter(
+                group_id=send.chat_id, user_id=send.sender.id, added_at__lte=quoted.sent_at
+            ).exists()
+        )
+
+    def visible(self, user: User, message_id: int) -> GroupMessage:
+        return group_message_for(user, message_id)
+
+    def publish_updated(self, message: GroupMessage) -> None:
+        realtime.publish_to_group(
+            group_channel(message.group_id),
+            {"type": "group_message.updated", "group_message": group_message_json(message)},
         )
 
     def after_insert(self, rows: Sequence[GroupMessage]) -> None:
@@ -370,11 +390,12 @@ def send_group_message(
     client_id: str | None = None,
     files: Sequence[Any] = (),
     origin_channel: str | None = None,
+    reply_to_id: int | None = None,
 ) -> GroupMessage:
     """Store a message in a group ``sender`` is a member of and push it to every member
     (:mod:`messaging.sending`); with a known ``client_id``, return the stored one, marked
     ``replayed``. With ``files`` the content may be blank."""
-    send = sending.Send(sender, group.id, content, client_id, origin_channel, files)
+    send = sending.Send(sender, group.id, content, client_id, origin_channel, files, reply_to_id)
     return sending.send_one(IN_GROUP, send)
 
 

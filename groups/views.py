@@ -64,6 +64,16 @@ def new_group(request):
     return render(request, "groups/new.html", context, status=created.status)
 
 
+def _chat_names(user, members, messages) -> dict[int, str]:
+    """Names of quotes and reactions (chats/_bubble.html, static/js/message-actions.js): the
+    members, "You" for me, and who sent the page's messages (someone who left)."""
+    names = {m.user_id: m.user.display_name for m in members}
+    for message in messages:
+        if message.sender_id != user.id and message.sender_id not in names:
+            names[message.sender_id] = message.sender.display_name
+    return names | {user.id: "You"}
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def group_chat(request, group_id: int):
@@ -85,6 +95,7 @@ def group_chat(request, group_id: int):
         "group": group,
         "members": members,
         "member_names": {m.user_id: m.user.display_name for m in members},
+        "chat_names": _chat_names(request.user, members, history.messages),
         "addable": selectors.addable_contacts(request.user, group) if group.is_admin else [],
         "form": form,
         "rename_form": GroupRenameForm(initial={"group_name": group.name}),

@@ -54,8 +54,8 @@ def forward_targets(message: Any, targets: Iterable[T], *, field: str, noun: str
     A removed message is not forwarded, nor to nobody, nor to more than five chats at a time
     (one for a message already forwarded many times). ``noun`` names a target ("chat").
     """
-    if message.removed_at is not None:
-        raise DomainError("A removed message cannot be forwarded.", code="removed")
+    if message.removed_at is not None or message.deleted_at is not None:
+        raise DomainError("A deleted message cannot be forwarded.", code="removed")
     unique = list({target.id: target for target in targets}.values())
     if not unique:
         raise DomainError(f"Choose at least one {noun}.", code="invalid", field=field)

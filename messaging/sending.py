@@ -33,6 +33,7 @@ from django.db.models import Model, prefetch_related_objects
 from accounts.models import User
 from attachments.prefetch import mark_without_media
 from attachments.storage import atomic_with_files, attach_media, forward_media
+from messaging.prefetch import first_media_type, mark_new
 from messaging.rules import check_content, clean_client_id, forward_targets
 from whatsapp import ratelimit
 from whatsapp.db import Batch, insert_many
@@ -48,6 +49,8 @@ class Send(NamedTuple):
     client_id: str | None = None
     origin_channel: str | None = None
     files: Sequence[Any] = ()
+    # The message of the same chat this one quotes (a reply), by id.
+    reply_to_id: int | None = None
 
 
 class ChatKind:
@@ -58,6 +61,10 @@ class ChatKind:
     chat_field: str
     # The keyword of media.attach_media / forward_media naming the message ("message", ...).
     media_owner: str
+    # The send's field naming the message it quotes ("reply_to_message_id", ...).
+    reply_field: str
+    # The key of a message's id in frames ("message_id", "group_message_id").
+    id_key: str
     # Whether a message needs rows beside it (receipts): its INSERT then runs in a transaction.
     writes_more: bool = False
     # Whether a retry refused by the access rule is still answered with the stored message.
@@ -71,11 +78,24 @@ class ChatKind:
         """The unsaved message of ``send``."""
         raise NotImplementedError
 
+    def may_quote(self, send: Send, quoted: Model) -> bool:
+        """Whether ``send``'s sender may quote ``quoted`` in ``send``'s chat: a message of the
+        same chat that they may see."""
+        raise NotImplementedError
+
     def after_insert(self, rows: Sequence[Model]) -> None:
         """Write what goes beside newly stored messages (in their transaction)."""
 
     def publish(self, rows: Sequence[Model], *, origin_channel: str | None, ring: bool) -> None:
         """Push new (or replayed) messages: to the whole chat if ``ring``, else the sender."""
+        raise NotImplementedError
+
+    def visible(self, user: User, message_id: int) -> Model:
+        """The message ``user`` may see now, with its details and ``starred``; NotFound."""
+        raise NotImplementedError
+
+    def publish_updated(self, message: Model) -> None:
+        """Push the whole message to every participant (``*.updated``) after the commit."""
         raise NotImplementedError
 
     def rings_again(self, existing: Model) -> bool:
@@ -96,6 +116,7 @@ def send_many(kind: ChatKind, sends: Sequence[Send]) -> list[Model | DomainError
     refusals: dict[int, DomainError | None] = dict(
         zip(allowed, kind.refusals([sends[i] for i in allowed]) if allowed else [], strict=True)
     )
+    quotes = _quotes(kind, sends, allowed, refusals)
     fresh: dict[tuple[int, str] | int, tuple[int, Model]] = {}
     alone: list[int] = []
     for i in allowed:
@@ -107,15 +128,42 @@ def send_many(kind: ChatKind, sends: Sequence[Send]) -> list[Model | DomainError
         if key in fresh:  # the same send twice in one batch: the second is its retry
             alone.append(i)
         else:
-            fresh[key] = (i, kind.new_row(send))
+            fresh[key] = (i, kind.new_row(send, reply_to=quotes.get(i)))
     if fresh:
         alone += _store_fresh(kind, fresh, sends, results)
     for i in sorted(alone):
         try:
-            results[i] = _send_alone(kind, sends[i], refusals[i])
+            results[i] = _send_alone(kind, sends[i], refusals[i], quotes.get(i))
         except (DomainError, DatabaseError) as exc:
             results[i] = exc
     return results
+
+
+def _quotes(
+    kind: ChatKind, sends: Sequence[Send], allowed: list[int], refusals: dict
+) -> dict[int, Model]:
+    """The messages the batch's replies quote, by send (one query, none without replies); a
+    reply to a message its sender may not quote there gets its refusal instead."""
+    replies = [i for i in allowed if sends[i].reply_to_id is not None and refusals[i] is None]
+    if not replies:
+        return {}
+    ids = {sends[i].reply_to_id for i in replies}
+    quoted_rows = kind.model.objects.filter(id__in=ids).annotate(
+        media_type=first_media_type(kind.model, "pk")
+    )
+    found = {item.pk: item for item in quoted_rows}
+    quotes = {}
+    for i in replies:
+        quoted = found.get(sends[i].reply_to_id)
+        if quoted is None or not kind.may_quote(sends[i], quoted):
+            refusals[i] = DomainError(
+                "You can only reply to a message of this chat.",
+                code="invalid",
+                field=kind.reply_field,
+            )
+        else:
+            quotes[i] = quoted
+    return quotes
 
 
 def send_one(kind: ChatKind, send: Send) -> Model:
@@ -197,13 +245,16 @@ def _insert(kind: ChatKind, fresh, sends: Sequence[Send], results: list) -> None
         insert_many(rows)
         kind.after_insert(rows)
         mark_without_media(*rows)
+        mark_new(*rows)
         for i, row in fresh:
             row.replayed = False
             kind.publish([row], origin_channel=sends[i].origin_channel, ring=True)
             results[i] = row
 
 
-def _send_alone(kind: ChatKind, send: Send, refusal: DomainError | None) -> Model:
+def _send_alone(
+    kind: ChatKind, send: Send, refusal: DomainError | None, quoted: Model | None
+) -> Model:
     """One send (with files, refused, or a repeat): stored, or the stored one replayed."""
     client_id = clean_client_id(send.client_id)
     try:
@@ -222,7 +273,7 @@ def _send_alone(kind: ChatKind, send: Send, refusal: DomainError | None) -> Mode
         guard = nullcontext()
     try:
         with guard:
-            row = kind.new_row(send)
+            row = kind.new_row(send, reply_to=quoted)
             row.save(force_insert=True)
             kind.after_insert([row])
             if send.files:
@@ -230,6 +281,7 @@ def _send_alone(kind: ChatKind, send: Send, refusal: DomainError | None) -> Mode
                 prefetch_related_objects([row], "media")
             else:
                 mark_without_media(row)
+            mark_new(row)
             kind.publish([row], origin_channel=send.origin_channel, ring=True)
     except IntegrityError:
         existing = _stored(kind, send.sender, client_id)
@@ -261,7 +313,7 @@ def _replay(kind: ChatKind, existing: Model, send: Send, *, ring: bool) -> Model
             code="client_id_conflict",
             field="client_id",
         )
-    prefetch_related_objects([existing], "media")
+    prefetch_related_objects([existing], "media", "reactions")
     existing.replayed = True
     if existing.removed_at is None:
         kind.publish([existing], origin_channel=send.origin_channel, ring=ring)
@@ -295,5 +347,6 @@ def forward(
             forward_media(message, **{kind.media_owner: copy})
             copies.append(copy)
         prefetch_related_objects(copies, "media")
+        mark_new(*copies)
         kind.publish(copies, origin_channel=None, ring=True)
     return copies

@@ -28,7 +28,7 @@ from accounts.models import User
 from attachments.api import thumbnail_response
 from attachments.kinds import media_kind
 from chats.models import Message
-from messaging.texts import MESSAGE_REMOVED
+from messaging.texts import MESSAGE_DELETED, MESSAGE_REMOVED
 from moderation import selectors, services
 from moderation.models import AuditLog, GroupBan, Report, ReportSnapshot
 from whatsapp.errors import DomainError
@@ -241,6 +241,8 @@ class ReportAdmin(admin.ModelAdmin):
         if content is not None:
             if content.removed_at:
                 return f"[removed] {report.get_kind_display()}"
+            if getattr(content, "deleted_at", None):
+                return f"[deleted by its sender] {report.get_kind_display()}"
             text = content.content or ("[media]" if report.kind != Report.Kind.STORY else "[story]")
             return truncatechars(text, 60)
         if report.kind == Report.Kind.GROUP and report.group:
@@ -290,7 +292,7 @@ class ReportAdmin(admin.ModelAdmin):
     def _message_html(self, message, where: str):
         admin_name = "chats_message" if isinstance(message, Message) else "groups_groupmessage"
         media = []
-        if not message.removed_at:
+        if not message.removed_at and not message.deleted_at:
             media = [{"row": row, "kind": media_kind(row.file_type)} for row in message.media.all()]
         return _render(
             "report/reported_message",
@@ -298,6 +300,7 @@ class ReportAdmin(admin.ModelAdmin):
             where=where,
             change_url_name=f"admin:{admin_name}_change",
             removed_text=MESSAGE_REMOVED,
+            deleted_text=MESSAGE_DELETED,
             media=media,
         )
 

@@ -41,7 +41,11 @@ class ReportTarget:
 
     @property
     def removed(self) -> bool:
-        return getattr(self.obj, "removed_at", None) is not None
+        """Removed by staff, or deleted for everyone by its sender: nothing is left to copy."""
+        return (
+            getattr(self.obj, "removed_at", None) is not None
+            or getattr(self.obj, "deleted_at", None) is not None
+        )
 
     @property
     def title(self) -> str:
@@ -103,7 +107,8 @@ def evidence_for(reporter: User, target: ReportTarget) -> list:
     """The messages (or story) a report of ``target`` copies, oldest first.
 
     A message or story: itself. A user: the latest messages of the 1:1 chat with them; a
-    group: the latest messages of the group the reporter may read. Removed ones hold nothing.
+    group: the latest messages of the group the reporter may read. Removed ones, and those
+    their senders deleted for everyone, hold nothing.
     """
     if target.kind in (Report.Kind.MESSAGE, Report.Kind.GROUP_MESSAGE, Report.Kind.STORY):
         return [target.obj]
@@ -111,7 +116,8 @@ def evidence_for(reporter: User, target: ReportTarget) -> list:
         latest = chat_selectors.conversation(reporter, target.person)
     else:
         latest = group_selectors.group_history(reporter, target.group)
-    return list(reversed(latest.filter(removed_at__isnull=True)[:SNAPSHOT_MESSAGES]))
+    latest = latest.filter(removed_at__isnull=True, deleted_at__isnull=True)
+    return list(reversed(latest[:SNAPSHOT_MESSAGES]))
 
 
 def reports_by(user: User) -> QuerySet[Report]:
@@ -175,7 +181,9 @@ def report_actions_for(actor: User, *, report: Report) -> list[str]:
     content = report.content
     applies = {
         "dismiss": report.is_open,
-        "remove_content": content is not None and content.removed_at is None,
+        "remove_content": content is not None
+        and content.removed_at is None
+        and getattr(content, "deleted_at", None) is None,
         "suspend_user": report.reported_user is not None and report.reported_user.is_active,
         "ban_from_group": report.group is not None,
     }

@@ -336,6 +336,8 @@ def remove_content(
         raise DomainError("Only messages and stories can be removed.", code="no_content")
     if target.removed_at is not None:
         raise Conflict("This was already removed.", code="already_removed")
+    if getattr(target, "deleted_at", None) is not None:  # its content, media are erased already
+        raise Conflict("Its sender already deleted this message for everyone.", code="deleted")
 
     with transaction.atomic():
         if isinstance(target, Message):

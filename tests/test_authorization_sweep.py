@@ -27,11 +27,18 @@ from accounts.models import Block, Contact
 from calls import services as call_services
 from calls.models import Call
 from chats import services as chat_services
-from chats.models import Message, Multimedia
+from chats.models import Message, MessageHide, MessageReaction, MessageStar, Multimedia
 from communities import services as community_services
 from communities.models import Community, CommunityGroup
 from groups import services as group_services
-from groups.models import Group, GroupMember, GroupMessage
+from groups.models import (
+    Group,
+    GroupMember,
+    GroupMessage,
+    GroupMessageHide,
+    GroupMessageReaction,
+    GroupMessageStar,
+)
 from stories import services as story_services
 from stories.models import Story, StoryView
 from tests.chats.conftest import connect, drain
@@ -74,6 +81,21 @@ class World:
             "blocks": Block.objects.count(),
             "media": Multimedia.objects.count(),
             "read": list(Message.objects.values_list("id", "delivered_at", "read_at")),
+            "texts": [
+                list(model.objects.values_list("id", "content", "edited_at", "deleted_at"))
+                for model in (Message, GroupMessage)
+            ],
+            "reactions_stars_hides": [
+                model.objects.count()
+                for model in (
+                    MessageReaction,
+                    MessageStar,
+                    MessageHide,
+                    GroupMessageReaction,
+                    GroupMessageStar,
+                    GroupMessageHide,
+                )
+            ],
         }
 
 
@@ -188,6 +210,12 @@ API_CASES = [
     case("accounts_api:contact_detail", "DELETE", contact_id="contact_id"),
     case("accounts_api:block_detail", "DELETE", user_id="blocked_id"),
     case("chats_api:message_forward", "POST", {"receiver_ids": "SELF"}, message_id="message_id"),
+    case("chats_api:message_detail", "PATCH", {"content": "pwned"}, message_id="message_id"),
+    case("chats_api:message_detail", "DELETE", message_id="message_id"),
+    case("chats_api:message_reaction", "PUT", {"emoji": "👍"}, message_id="message_id"),
+    case("chats_api:message_reaction", "DELETE", message_id="message_id"),
+    case("chats_api:message_star", "POST", message_id="message_id"),
+    case("chats_api:message_star", "DELETE", message_id="message_id"),
     *MEDIA_CASES,
     case("groups_api:group_detail", "GET", **GROUP),
     case("groups_api:group_detail", "PATCH", {"group_name": "pwned"}, **GROUP),
@@ -206,6 +234,24 @@ API_CASES = [
         **GROUP,
     ),
     case("groups_api:message_receipts", "GET", group_message_id="group_message_id", **GROUP),
+    case(
+        "groups_api:message_detail",
+        "PATCH",
+        {"content": "pwned"},
+        group_message_id="group_message_id",
+        **GROUP,
+    ),
+    case("groups_api:message_detail", "DELETE", group_message_id="group_message_id", **GROUP),
+    case(
+        "groups_api:message_reaction",
+        "PUT",
+        {"emoji": "👍"},
+        group_message_id="group_message_id",
+        **GROUP,
+    ),
+    case("groups_api:message_reaction", "DELETE", group_message_id="group_message_id", **GROUP),
+    case("groups_api:message_star", "POST", group_message_id="group_message_id", **GROUP),
+    case("groups_api:message_star", "DELETE", group_message_id="group_message_id", **GROUP),
     case("groups_api:group_read", "POST", **GROUP),
     case("communities_api:community_detail", "GET", **COMMUNITY),
     case("communities_api:community_detail", "PATCH", {"community_name": "pwned"}, **COMMUNITY),
@@ -526,6 +572,22 @@ FRAMES = {
     "typing": ("error", lambda w: {"group_id": w.ids["group_id"]}),
     "call.signal": ("error", lambda w: {"call_id": w.ids["call_id"], "signal": {"type": "offer"}}),
     "sync": ("replay", lambda w: {"after_message_id": 0, "after_group_message_id": 0}),
+    **{
+        f"{prefix}.{action}": (
+            "error",
+            lambda w, key=f"{prefix}_id", fields=fields: {
+                key: w.ids[key],
+                **fields,
+            },
+        )
+        for prefix in ("message", "group_message")
+        for action, fields in (
+            ("react", {"emoji": "👍"}),
+            ("edit", {"content": "pwned"}),
+            ("delete", {"for": "me"}),
+            ("star", {"starred": True}),
+        )
+    },
 }
 # message.send to Alice is refused only to the blocked: anyone else may message anyone.
 ERROR_ONLY_FOR = {"message.send": {"blocked"}}

@@ -55,6 +55,29 @@ def int_field(data: dict[str, Any], name: str, *, minimum: int = 1) -> int:
     return value
 
 
+def optional_int_field(data: dict[str, Any], name: str) -> int | None:
+    """Frame field ``name`` as :func:`int_field` reads it, or None when absent or null."""
+    return None if data.get(name) is None else int_field(data, name)
+
+
+def bool_field(data: dict[str, Any], name: str) -> bool:
+    """Frame field ``name`` as a boolean (true or false, nothing else); else ``invalid``."""
+    value = data.get(name)
+    if not isinstance(value, bool):
+        raise DomainError(f"{name} must be true or false.", code="invalid", field=name)
+    return value
+
+
+def choice_field(data: dict[str, Any], name: str, choices: tuple[str, ...]) -> str:
+    """Frame field ``name`` as one of ``choices``; else ``invalid``."""
+    value = data.get(name)
+    if value not in choices:
+        raise DomainError(
+            f"{name} must be one of: {', '.join(choices)}.", code="invalid", field=name
+        )
+    return value
+
+
 def str_field(data: dict[str, Any], name: str) -> str:
     """Frame field ``name`` as a string; else ``invalid``."""
     value = data.get(name)

@@ -269,6 +269,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_SIZE + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Message text limit, in characters.
 MESSAGE_MAX_LENGTH = 65_536
+# How long after sending its sender may edit a message, and delete it for everyone (seconds;
+# WhatsApp: 15 minutes and about two days).
+MESSAGE_EDIT_WINDOW_SECONDS = int(os.environ.get("MESSAGE_EDIT_WINDOW_SECONDS", 15 * 60))
+MESSAGE_DELETE_WINDOW_SECONDS = int(os.environ.get("MESSAGE_DELETE_WINDOW_SECONDS", 2 * 24 * 3600))
 # Reports one user may send per hour (then 429 with Retry-After).
 REPORTS_PER_HOUR = int(os.environ.get("REPORTS_PER_HOUR", "10"))
 # Members per group (WhatsApp's limit); adding beyond it is a 400.
@@ -342,6 +346,7 @@ SPECTACULAR_SETTINGS = {
         "ReportKindEnum": "moderation.models.Report.Kind",
         "ReportReasonEnum": "moderation.models.Report.Reason",
         "ReportStatusEnum": "moderation.models.Report.Status",
+        "MediaKindEnum": ["image", "video", "audio", "document"],
     },
 }
 

@@ -71,6 +71,7 @@
   // templates/chats/_preview_text.html
   function previewText(m) {
     if (m.removed) { return C.texts.message_removed; }
+    if (m.deleted) { return m.sender_id === me ? C.texts.message_deleted_by_me : C.texts.message_deleted; }
     if (m.content) { return m.content.length > 120 ? m.content.slice(0, 119) + "…" : m.content; }
     return "Attachment";
   }
@@ -251,6 +252,26 @@
     });
 
     socket.on("group_message.new", function (frame) { onGroupMessage(frame.group_message); });
+
+    // An edit or a delete for everyone of a row's last message changes its preview, in place
+    // (its time stays the message's); a message I deleted for myself may have been the last.
+    function onUpdated(kind, id, m) {
+      const key = kind === "user" ? "message_id" : "group_message_id";
+      const item = row(kind, id);
+      if (item && Number(item.dataset.lastMessageId) === m[key]) { setPreview(item, m); }
+    }
+    socket.on("message.updated", function (frame) {
+      const m = frame.message;
+      onUpdated("user", m.sender_id === me ? m.receiver_id : m.sender_id, m);
+    });
+    socket.on("group_message.updated", function (frame) {
+      onUpdated("group", frame.group_message.group_id, frame.group_message);
+    });
+    socket.on("message.hidden", function (frame) {
+      const id = frame.message_id || frame.group_message_id;
+      const kind = frame.message_id ? "user" : "group";
+      if (list.querySelector('.chat-row[data-kind="' + kind + '"][data-last-message-id="' + Number(id) + '"]')) { refresh(); }
+    });
 
     socket.on("typing", function (frame) {
       if (frame.user_id === me) { return; }

@@ -78,6 +78,10 @@
   }
 
   let older = null;
+  const actions = window.MessageActions.attach({
+    kind: "user", me: me, log: log, view: view, input: input, liveError: liveError,
+    older: function () { return older; }, afterChange: refreshDividers,
+  });
 
   function appendMessage(m) {
     if (messageRow(m.message_id)) { return; }
@@ -156,6 +160,19 @@
 
   socket.on("error", pendingSends.fail);
 
+  // A reaction, an edit or a delete for everyone: the row is drawn again where it is.
+  socket.on("message.updated", function (frame) {
+    const m = frame.message;
+    const row = m && messageRow(m.message_id);
+    if (row) { view.replace(row, m); }
+  });
+
+  // Deleted for me (here or in another tab); starred in another tab.
+  socket.on("message.hidden", function (frame) { if (frame.message_id) { actions.remove(frame.message_id); } });
+  socket.on("message.starred", function (frame) {
+    if (frame.message_id) { actions.setStar(frame.message_id, frame.starred); }
+  });
+
   socket.on("typing", function (frame) {
     if (frame.user_id === peerId && frame.user_id !== me && !frame.group_id) { showTyping(); }
   });
@@ -182,8 +199,10 @@
       files: files,
       liveError: liveError,
       send: function (content) {
-        pendingSends.send({ type: "message.send", receiver_id: peerId, content: content },
-          { message_id: null, sender_id: me, receiver_id: peerId, content: content });
+        if (actions.editing()) { actions.submitEdit(content); return; }
+        const reply = actions.takeReply();
+        pendingSends.send(Object.assign({ type: "message.send", receiver_id: peerId, content: content }, reply && reply.fields),
+          { message_id: null, sender_id: me, receiver_id: peerId, content: content, reply_to: reply && reply.quote });
         typing.reset(); // the server forgets its limit for this chat on a send, too
       },
       typing: typing,
@@ -203,6 +222,7 @@
   refreshDividers();
   C.scrollToBottom(log);
   older.fillIfShort();
+  actions.jumpToWanted();
 
   const dialog = document.getElementById("forward-dialog");
   const forwardForm = document.getElementById("forward-form");

@@ -46,7 +46,8 @@
 
   // ---- message bubbles ----------------------------------------------------------------------
 
-  // The "Message options" menu; `links` are { className, text, href, data } in menu order.
+  // The "Message options" menu; `links` are { className, text, href, data } in menu order, an
+  // entry with `action` instead of `href` is a button (`data-action`, static/js/message-actions.js).
   function messageMenu(links) {
     const details = el("details", "message-menu");
     const summary = el("summary", "message-menu-button");
@@ -54,10 +55,17 @@
     summary.appendChild(el("span", "visually-hidden", "Message options"));
     const items = el("div", "message-menu-items");
     links.forEach(function (spec) {
-      const link = el("a", spec.className, spec.text);
-      link.href = spec.href;
-      Object.assign(link.dataset, spec.data || {});
-      items.appendChild(link);
+      let item;
+      if (spec.action) {
+        item = el("button", spec.className || "message-action", spec.text);
+        item.type = "button";
+        item.dataset.action = spec.action;
+      } else {
+        item = el("a", spec.className, spec.text);
+        item.href = spec.href;
+      }
+      Object.assign(item.dataset, spec.data || {});
+      items.appendChild(item);
     });
     details.append(summary, items);
     return details;
@@ -66,16 +74,47 @@
   // Attachments are drawn by static/js/media.js (the markup of templates/chats/_media.html).
   function renderMedia(container, media) { window.AppMedia.render(container, media); }
 
+  // {user_id: name} of the page ("You" for me): who is quoted and who reacted. The pages write
+  // it as the `chat-names` JSON (chats/views.py, groups/views.py).
+  let pageNames = null;
+  function chatNames() {
+    if (pageNames === null) {
+      const node = document.getElementById("chat-names");
+      pageNames = node ? JSON.parse(node.textContent) : {};
+    }
+    return pageNames;
+  }
+
+  // A message's reactions by emoji, in the order each emoji first came (the template's
+  // `reaction_groups`): [{ emoji, userIds, mine }].
+  function reactionGroups(reactions, me) {
+    const groups = [];
+    const byEmoji = {};
+    (reactions || []).forEach(function (r) {
+      let group = byEmoji[r.emoji];
+      if (!group) {
+        group = byEmoji[r.emoji] = { emoji: r.emoji, userIds: [], mine: false };
+        groups.push(group);
+      }
+      group.userIds.push(r.user_id);
+      if (r.user_id === me) { group.mine = true; }
+    });
+    return groups;
+  }
+
   // The one live renderer of a message bubble: the markup of templates/chats/_bubble.html, for
   // 1:1 and group messages alike, from the message JSON of the REST API and the frames
   // (tests/browser/test_renderers.py compares the two). A new part of a bubble goes here and in
   // that template. Options: me (my user_id), kind ("user" or "group"), senderName(m) (group:
-  // the name over others' bubbles when the JSON has no `sender`).
+  // the name over others' bubbles when the JSON has no `sender`), names ({user_id: name} of
+  // quotes and reactions; default the page's `chat-names`).
   function messageView(options) {
     const group = options.kind === "group";
     const idField = group ? "group_message_id" : "message_id";
     const idData = group ? "groupMessageId" : "messageId";
     const http = window.AppHttp;
+
+    function names() { return options.names || chatNames(); }
 
     function tickState(m) {
       if (m.read_at) { return "read"; }
@@ -83,10 +122,20 @@
       return m[idField] ? "sent" : "pending";
     }
 
-    // "Message info" (my group messages), "Forward", "Report" (others' messages).
+    function isGone(m) { return !!(m.removed || m.deleted); }
+
+    // Reply, React, Edit (my text), Delete, Star/Unstar; then "Message info" (my group
+    // messages), "Forward", "Report" (others' messages). A tombstone keeps Delete and Star.
     function menu(m, out) {
       const id = m[idField];
+      const gone = isGone(m);
       const links = [];
+      if (!gone) {
+        links.push({ action: "reply", text: "Reply" }, { action: "react", text: "React" });
+        if (out && m.content) { links.push({ action: "edit", text: "Edit" }); }
+      }
+      links.push({ action: "delete", text: "Delete" }, { action: "star", text: m.starred ? "Unstar" : "Star" });
+      if (gone) { return messageMenu(links); }
       if (group && out) {
         links.push({ className: "message-info-link", text: "Message info", href: http.url("group_message_info", m.group_id, id) });
       }
@@ -104,8 +153,39 @@
 
     function hasTick(m) { return group || m.receiver_id !== m.sender_id; }
 
+    // The quoted message, above the text: who wrote it and its first characters (the JSON
+    // has at most 200), what its media is when it has no text ("Photo"...), or the tombstone.
+    function quote(q) {
+      const node = el("button", "bubble-quote");
+      node.type = "button";
+      node.dataset.quoteId = q[idField];
+      node.appendChild(el("span", "bubble-quote-sender", names()[q.sender_id] || ""));
+      if (q.deleted) {
+        node.appendChild(el("span", "bubble-quote-text bubble-quote-deleted", TEXTS.message_deleted));
+      } else if (q.content) {
+        node.appendChild(el("span", "bubble-quote-text", q.content));
+      } else if (q.media_kind) {
+        node.appendChild(el("span", "bubble-quote-text bubble-quote-media", TEXTS["quote_" + q.media_kind]));
+      }
+      return node;
+    }
+
+    function reactionsRow(m) {
+      const button = el("button", "message-reactions");
+      button.type = "button";
+      button.title = "Reactions";
+      reactionGroups(m.reactions, options.me).forEach(function (g) {
+        const chip = el("span", "reaction" + (g.mine ? " reaction-mine" : ""));
+        chip.dataset.userIds = g.userIds.join(",");
+        chip.append(el("span", "reaction-emoji", g.emoji), el("span", "reaction-count", String(g.userIds.length)));
+        button.appendChild(chip);
+      });
+      return button;
+    }
+
     function render(m) {
       const out = m.sender_id === options.me;
+      const gone = isGone(m);
       const row = el("div", "message-row" + (out ? " message-row-out" : ""));
       if (m[idField]) { row.dataset[idData] = m[idField]; }
       row.dataset.senderId = m.sender_id;
@@ -113,28 +193,41 @@
       row.dataset.sentAt = m.sent_at;
       if (out && m.client_id) { row.dataset.clientId = m.client_id; }
       if (!group && !out && !m.read_at) { row.dataset.unread = "true"; }
-      const bubble = el("div", "bubble " + (out ? "bubble-out" : "bubble-in") + (m.removed ? " bubble-removed" : ""));
+      const bubble = el("div", "bubble " + (out ? "bubble-out" : "bubble-in") +
+        (m.removed ? " bubble-removed" : m.deleted ? " bubble-deleted" : ""));
       if (m[idField] && !m.removed) { bubble.appendChild(menu(m, out)); }
       if (group && !out) {
         bubble.appendChild(el("span", "bubble-sender", m.sender || (options.senderName ? options.senderName(m) : "")));
       }
-      if (m.forwarded && !m.removed) {
+      if (m.forwarded && !gone) {
         bubble.appendChild(el("span", "bubble-forwarded" + (m.forwarded_many_times ? " bubble-forwarded-many" : ""),
           m.forwarded_many_times ? TEXTS.forwarded_many : TEXTS.forwarded));
       }
+      if (m.reply_to && !gone) { bubble.appendChild(quote(m.reply_to)); }
       if (m.removed) {
         bubble.appendChild(el("span", "bubble-text bubble-removed-text", TEXTS.message_removed));
+      } else if (m.deleted) {
+        bubble.appendChild(el("span", "bubble-text bubble-deleted-text",
+          out ? TEXTS.message_deleted_by_me : TEXTS.message_deleted));
       } else {
         renderMedia(bubble, m.media);
         if (m.content) { bubble.appendChild(el("span", "bubble-text", m.content)); }
       }
       const meta = el("span", "bubble-meta");
+      if (m.starred) {
+        const star = el("span", "bubble-star");
+        star.setAttribute("role", "img");
+        star.setAttribute("aria-label", "Starred");
+        meta.appendChild(star);
+      }
+      if (m.edited_at && !gone) { meta.appendChild(el("span", "bubble-edited", TEXTS.edited)); }
       const time = el("time", "bubble-time", hhmm(new Date(m.sent_at)));
       time.dateTime = m.sent_at;
       meta.appendChild(time);
       if (out && hasTick(m)) { meta.appendChild(makeTick(tickState(m))); }
       bubble.appendChild(meta);
       row.appendChild(bubble);
+      if (!gone && m.reactions && m.reactions.length) { row.appendChild(reactionsRow(m)); }
       return row;
     }
 
@@ -151,7 +244,17 @@
       if (tick) { setTick(tick, tickState(m)); }
     }
 
-    return { render: render, update: update, tickState: tickState, idData: idData };
+    // Draw a stored row again from the message as it is now (`*.updated`): in place, keeping
+    // my star when the frame does not say (frames carry no `starred`) and the row's unread mark.
+    function replace(row, m) {
+      const next = render(Object.assign({ starred: !!row.querySelector(".bubble-star") }, m));
+      if (row.dataset.unread) { next.dataset.unread = row.dataset.unread; } else { delete next.dataset.unread; }
+      if (row.classList.contains("message-highlight")) { next.classList.add("message-highlight"); }
+      row.replaceWith(next);
+      return next;
+    }
+
+    return { render: render, update: update, replace: replace, tickState: tickState, idData: idData, idField: idField };
   }
 
   // ---- the message log ----------------------------------------------------------------------
@@ -218,10 +321,15 @@
       if (options.fill && url && log.scrollHeight <= log.clientHeight) { load(); }
     }
 
+    let inFlight = null;
+
+    // Resolves once the page went in (at once when nothing remains): jumping to a quoted
+    // message loads page after page until its row is there (static/js/message-actions.js).
     function load() {
-      if (!url || loading) { return; }
+      if (loading) { return inFlight; }
+      if (!url) { return Promise.resolve(); }
       loading = true;
-      window.AppHttp.getJSON(url)
+      inFlight = window.AppHttp.getJSON(url)
         .then(function (page) {
           const before = log.scrollHeight;
           const anchor = log.querySelector(".message-row");
@@ -238,6 +346,7 @@
           fillIfShort();
         })
         .catch(function (err) { loading = false; console.warn("older messages failed", err); });
+      return inFlight;
     }
 
     if (options.link) {
@@ -350,6 +459,8 @@
     messageMenu: messageMenu,
     renderMedia: renderMedia,
     messageView: messageView,
+    chatNames: chatNames,
+    reactionGroups: reactionGroups,
     nearBottom: nearBottom,
     scrollToBottom: scrollToBottom,
     localTimes: localTimes,

@@ -40,6 +40,10 @@
   const pendingSends = C.liveSends({ socket: socket, log: log, view: view, liveError: liveError });
 
   let older = null;
+  const actions = window.MessageActions.attach({
+    kind: "group", groupId: groupId, me: me, log: log, view: view, input: input, liveError: liveError,
+    older: function () { return older; },
+  });
 
   function appendMessage(m) {
     if (messageRow(m.group_message_id)) { return; }
@@ -120,6 +124,21 @@
 
   socket.on("error", pendingSends.fail);
 
+  // A reaction, an edit or a delete for everyone: the row is drawn again where it is.
+  socket.on("group_message.updated", function (frame) {
+    const m = frame.group_message;
+    const row = m && m.group_id === groupId && messageRow(m.group_message_id);
+    if (row) { view.replace(row, m); }
+  });
+
+  // Deleted for me (here or in another tab); starred in another tab.
+  socket.on("message.hidden", function (frame) {
+    if (frame.group_message_id) { actions.remove(frame.group_message_id); }
+  });
+  socket.on("message.starred", function (frame) {
+    if (frame.group_message_id) { actions.setStar(frame.group_message_id, frame.starred); }
+  });
+
   socket.on("typing", function (frame) {
     if (frame.group_id !== groupId || frame.user_id === me) { return; }
     clearTimeout(typists.get(frame.user_id));
@@ -141,8 +160,10 @@
       files: files,
       liveError: liveError,
       send: function (content) {
-        pendingSends.send({ type: "group_message.send", group_id: groupId, content: content },
-          { group_message_id: null, group_id: groupId, sender_id: me, content: content });
+        if (actions.editing()) { actions.submitEdit(content); return; }
+        const reply = actions.takeReply();
+        pendingSends.send(Object.assign({ type: "group_message.send", group_id: groupId, content: content }, reply && reply.fields),
+          { group_message_id: null, group_id: groupId, sender_id: me, content: content, reply_to: reply && reply.quote });
       },
       // No reset on a send: the server keeps its limit for the group then.
       typing: C.typingSignal(
@@ -163,6 +184,7 @@
     socket.seen("group_message", row.dataset.groupMessageId);
   });
   C.scrollToBottom(log);
+  actions.jumpToWanted();
 
   markAllRead();
   document.addEventListener("visibilitychange", function () { if (unreadWhileHidden) { markAllRead(); } });

@@ -15,8 +15,10 @@
     const bubble = row && row.querySelector(".bubble");
     if (!bubble || bubble.querySelector(".bubble-removed-text")) { return; }
     bubble.classList.add("bubble-removed");
-    bubble.querySelectorAll(".message-menu, .bubble-forwarded, .bubble-text, [data-multimedia-id]")
+    bubble.querySelectorAll(".message-menu, .bubble-forwarded, .bubble-quote, .bubble-text, .bubble-edited, [data-multimedia-id]")
       .forEach(function (node) { node.remove(); });
+    row.querySelectorAll(".message-reactions").forEach(function (node) { node.remove(); });
+    bubble.classList.remove("bubble-deleted");
     const text = document.createElement("span");
     text.className = "bubble-text bubble-removed-text";
     text.textContent = REMOVED;

@@ -21,6 +21,7 @@ from communities import services as community_services
 from communities.models import CommunityAnnouncement
 from groups import services as group_services
 from groups.models import GroupMessage
+from messaging import actions
 from tests.accounts.conftest import image_bytes, upload
 from tests.browser.conftest import open_as
 from whatsapp import realtime
@@ -112,9 +113,11 @@ def files():
     ]
 
 
-def every_kind_of_bubble(send, *, me, other, forward):
-    """Plain, outgoing, forwarded, forwarded many times, removed, with an image and a document."""
-    send(other, "Hello from the other side")
+def every_kind_of_bubble(send, *, me, other, forward, kind):
+    """Plain, outgoing, forwarded, forwarded many times, removed, with an image and a document;
+    then the message actions: replies (to text, to media only, to a deleted message), reacted
+    (two emoji, one of them mine), edited, deleted for everyone (mine and theirs), starred."""
+    hello = send(other, "Hello from the other side")
     mine = send(me, "Mine, with ticks")
     forward(mine)
     many = send(other, "Chain letter")
@@ -123,7 +126,22 @@ def every_kind_of_bubble(send, *, me, other, forward):
     removed = send(other, "Something rude")
     type(removed).objects.filter(id=removed.id).update(removed_at=timezone.now())
     send(me, "Holiday pictures", files=files())
-    send(other, "", files=files()[1:])
+    document = send(other, "", files=files()[1:])
+
+    send(me, "Same to you", reply_to_id=hello.id)
+    send(other, "What is this?", reply_to_id=document.id)
+    reacted = send(other, "Dinner at 8?")
+    actions.react(kind, me, message_id=reacted.id, emoji="👍")
+    actions.react(kind, other, message_id=reacted.id, emoji="❤️")
+    edited = send(me, "See you tomorow")
+    actions.edit(kind, me, message_id=edited.id, content="See you tomorrow")
+    taken_back = send(me, "Wrong chat")
+    send(other, "Why?", reply_to_id=taken_back.id)
+    actions.delete_for_everyone(kind, me, message_id=taken_back.id)
+    theirs = send(other, "Oops")
+    actions.delete_for_everyone(kind, other, message_id=theirs.id)
+    starred = send(other, "The door code is 4521")
+    actions.star(kind, me, message_id=starred.id, starred=True)
 
 
 # In the page: the server's announcements and the JS renderer's, normalized, as {id: markup}.
@@ -173,24 +191,30 @@ def test_bubbles_and_chat_rows_drawn_by_js_equal_the_server_ones(
     group = group_services.create_group(alice, name="Trip", members=[bob, carol])
     unread_group = group_services.create_group(bob, name="Book club", members=[alice])
 
-    def send_chat(sender, content, files=()):
+    def send_chat(sender, content, files=(), reply_to_id=None):
         receiver = bob if sender == alice else alice
-        return chat_services.send_message(sender, receiver=receiver, content=content, files=files)
+        return chat_services.send_message(
+            sender, receiver=receiver, content=content, files=files, reply_to_id=reply_to_id
+        )
 
-    def send_group(sender, content, files=()):
-        return group_services.send_group_message(sender, group=group, content=content, files=files)
+    def send_group(sender, content, files=(), reply_to_id=None):
+        return group_services.send_group_message(
+            sender, group=group, content=content, files=files, reply_to_id=reply_to_id
+        )
 
     every_kind_of_bubble(
         send_chat,
         me=alice,
         other=bob,
         forward=lambda m: chat_services.forward_message(alice, message=m, receivers=[carol]),
+        kind=chat_services.ONE_TO_ONE,
     )
     every_kind_of_bubble(
         send_group,
         me=alice,
         other=bob,
         forward=lambda m: group_services.forward_group_message(alice, message=m, groups=[group]),
+        kind=group_services.IN_GROUP,
     )
     chat_services.send_message(alice, receiver=alice, content="Note to self", client_id="c-1")
     chat_services.send_message(carol, receiver=alice, content="Unread, from Carol")
@@ -211,7 +235,19 @@ def test_bubbles_and_chat_rows_drawn_by_js_equal_the_server_ones(
     one_to_one = render_both_ways(
         page, live_server_url, f"/chats/{bob.id}/", f"{history}?with={bob.id}", "user"
     )
-    assert_same_markup(one_to_one, bubbles=6, rows=chat_rows)
+    assert_same_markup(one_to_one, bubbles=14, rows=chat_rows)
+    drawn = "".join(one_to_one["server"]["bubbles"].values())
+    for part in (
+        "bubble-quote",
+        "bubble-quote-media",
+        "bubble-quote-deleted",
+        "reaction-mine",
+        "bubble-edited",
+        "You deleted this message",
+        "This message was deleted",
+        "bubble-star",
+    ):
+        assert part in drawn, part
 
     to_self = render_both_ways(
         page, live_server_url, f"/chats/{alice.id}/", f"{history}?with={alice.id}", "user"
@@ -222,7 +258,7 @@ def test_bubbles_and_chat_rows_drawn_by_js_equal_the_server_ones(
     in_group = render_both_ways(
         page, live_server_url, f"/groups/{group.id}/", group_history, "group"
     )
-    assert_same_markup(in_group, bubbles=8, rows=chat_rows)
+    assert_same_markup(in_group, bubbles=16, rows=chat_rows)
 
 
 def test_announcements_drawn_by_js_equal_the_server_ones(live_server_url, new_page, alice, bob):

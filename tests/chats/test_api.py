@@ -37,6 +37,12 @@ MESSAGE_FIELDS = {
     "client_id",
     "removed",
     "media",
+    "reactions",
+    "edited_at",
+    "deleted",
+    "deleted_at",
+    "reply_to",
+    "starred",
 }
 
 
@@ -74,7 +80,10 @@ def test_a_send_over_rest_is_pushed_like_a_socket_send(
         response = alice_api.post(MESSAGES, {"receiver_id": bob.id, "content": "Hi"})
 
     assert sorted(pushes.groups("message.new")) == [user_group(alice.id), user_group(bob.id)]
-    assert pushes.frames("message.new", user=bob)[0]["message"] == response.json()
+    # The frame is the REST body but for `starred`, which REST alone adds (for the caller).
+    body = response.json()
+    assert body.pop("starred") is False
+    assert pushes.frames("message.new", user=bob)[0]["message"] == body
 
 
 def test_the_same_client_id_returns_the_same_message_and_stores_nothing(alice_api, bob):
@@ -216,9 +225,10 @@ def test_a_non_participant_sees_nothing_of_a_conversation(mallory_api, alice, bo
     assert body["results"] == []
 
 
-# History: the token and user, the peer, the page, its media, then the delivery receipt of what
-# this page hands the receiver for the first time: the receivers' select and the update.
-HISTORY_QUERIES = 6
+# History: the token and user, the peer, the page (quoted messages joined, hidden ones left out,
+# `starred` a column), its media, its reactions, then the delivery receipt of what this page
+# hands the receiver for the first time: the receivers' select and the update.
+HISTORY_QUERIES = 7
 
 
 @pytest.mark.parametrize("size", [3, 30])
@@ -293,9 +303,10 @@ def test_the_inbox_shows_no_number_of_a_stranger_i_wrote_to_until_they_answer(
     assert after["peer"]["phone_number"] == alice.phone_number
 
 
-# The inbox over REST: the token and user, and the three of the selector (its 1:1 rows' query
-# also tells who blocked me, which hides their status).
-INBOX_API_QUERIES = 4
+# The inbox over REST: the token and user, and the five of the selector: the ordering, the 1:1
+# rows (the query also tells who blocked me, which hides their status) and their last messages'
+# reactions, the group rows and theirs. No quoted message among them here: none is a reply.
+INBOX_API_QUERIES = 6
 
 
 @pytest.mark.parametrize("size", [3, 30])
@@ -406,7 +417,7 @@ async def test_a_rest_send_reaches_the_receivers_socket(alice, bob):
 
     assert response.status_code == 201
     frame = await receive_until(bob_socket, "message.new")
-    assert frame["message"] == response.json()
+    assert frame["message"] == {k: v for k, v in response.json().items() if k != "starred"}
     mine = await receive_until(alice_socket, "message.new")
     assert mine["message"]["message_id"] == response.json()["message_id"]
     await bob_socket.disconnect()

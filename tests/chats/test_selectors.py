@@ -9,7 +9,10 @@ from django.utils import timezone
 from accounts import services as account_services
 from chats import selectors, services
 from chats.models import Multimedia
+from groups import services as group_services
 from groups.models import Group, GroupMember, GroupMessage, GroupMessageReceipt
+from messaging import actions
+from messaging.serializers import message_json
 from whatsapp.errors import NotFound
 
 pytestmark = pytest.mark.django_db
@@ -115,7 +118,7 @@ def test_the_inbox_slices_without_loading_every_row(alice, make_user, django_ass
     inbox = selectors.chats_for(alice)
 
     assert inbox.count() == 5
-    with django_assert_num_queries(1):  # peers with their last messages and media
+    with django_assert_num_queries(2):  # peers with their last messages and media; reactions
         page = inbox[1:3]
 
     assert [row.last_message.content for row in page] == ["3", "2"]
@@ -140,8 +143,9 @@ def make_inbox(user, make_user, size: int):
 
 # The inbox costs this many queries whatever its size: 1 to order the rows (1:1 peers with
 # their unread counts, groups), then the 1:1 rows (peers, last messages, their media) and the
-# groups (last messages with senders and media, unread counts).
-INBOX_QUERIES = 3
+# groups (last messages with senders and media, unread counts), and the reactions of the last
+# messages of each kind.
+INBOX_QUERIES = 5
 
 
 @pytest.mark.parametrize("size", [3, 30])
@@ -165,7 +169,8 @@ def test_the_inbox_marks_the_peers_i_do_not_know_in_one_more_query(
     account_services.add_contact(carol, contact_user=alice)  # known: she has me as a contact
     services.send_message(alice, receiver=mallory, content="hi")  # a stranger's id
 
-    with django_assert_num_queries(3):  # the order, the peers, which of two unsure ones I know
+    # The order, the peers, their last messages' reactions, which of two unsure ones I know.
+    with django_assert_num_queries(4):
         rows = list(selectors.chats_for(alice))
     strangers = {row.peer.name: getattr(row.peer, "is_stranger", False) for row in rows}
 
@@ -212,20 +217,58 @@ def test_a_deactivated_peer_keeps_the_history_but_not_a_new_chat(alice, bob, car
         selectors.chat_peer(alice, 999_999)
 
 
-def test_a_history_comes_with_its_media_in_one_more_query(alice, bob, django_assert_num_queries):
+def test_a_history_comes_with_its_media_reactions_and_quotes_in_two_more_queries(
+    alice, bob, django_assert_num_queries
+):
     def note(name):
         return SimpleUploadedFile(name, b"plain text notes\n", content_type="text/plain")
 
     plain = services.send_message(alice, receiver=bob, content="no files")
     files = [note("a.txt"), note("b.txt")]
     two = services.send_message(bob, receiver=alice, content="", files=files)
-    one = services.send_message(alice, receiver=bob, content="", files=[note("c.txt")])
+    one = services.send_message(
+        alice, receiver=bob, content="", files=[note("c.txt")], reply_to_id=two.id
+    )
+    for message, user in ((plain, bob), (two, alice), (one, bob)):
+        actions.react(services.ONE_TO_ONE, user, message_id=message.id, emoji="👍")
 
-    with django_assert_num_queries(2):  # the page, then the media of all of it
+    with django_assert_num_queries(3):  # the page (quotes joined), its media, its reactions
         page = list(selectors.conversation(alice, bob)[:10])
         attached = {m.id: [f.original_name for f in m.media.all()] for m in page}
+        written = [message_json(m) for m in page]
 
     assert attached == {one.id: ["c.txt"], two.id: ["a.txt", "b.txt"], plain.id: []}
-    with django_assert_num_queries(2):  # first() and further filters keep it
+    assert [len(m["reactions"]) for m in written] == [1, 1, 1]
+    assert written[0]["reply_to"]["has_media"] is True
+    with django_assert_num_queries(3):  # first() and further filters keep it
         first = selectors.conversation(alice, bob).filter(id=two.id).first()
         assert [f.original_name for f in first.media.all()] == ["a.txt", "b.txt"]
+
+
+def test_a_message_i_deleted_for_myself_leaves_my_inbox_preview_only(alice, bob, carol):
+    first = services.send_message(bob, receiver=alice, content="first")
+    second = services.send_message(bob, receiver=alice, content="second")
+    group = group_with(alice, carol, messages=[(carol, "older"), (carol, "newest")])
+    newest = group.messages.get(content="newest")
+
+    actions.delete_for_me(services.ONE_TO_ONE, alice, message_id=second.id)
+    actions.delete_for_me(group_services.IN_GROUP, alice, message_id=newest.id)
+
+    mine = {row.key: row.last_message.content for row in selectors.chats_for(alice)}
+    assert mine == {f"user-{bob.id}": "first", f"group-{group.id}": "older"}
+    [bobs] = selectors.chats_for(bob)
+    assert bobs.last_message.id == second.id
+    assert first.id != second.id
+
+
+def test_an_inbox_whose_last_message_is_a_reply_loads_the_quotes_in_one_query(
+    alice, bob, carol, django_assert_num_queries
+):
+    for peer in (bob, carol):
+        asked = services.send_message(alice, receiver=peer, content="question")
+        services.send_message(peer, receiver=alice, content="answer", reply_to_id=asked.id)
+
+    with django_assert_num_queries(INBOX_QUERIES - 1):  # no group rows; one for the quotes
+        quotes = [message_json(row.last_message)["reply_to"] for row in selectors.chats_for(alice)]
+
+    assert [quote["content"] for quote in quotes] == ["question", "question"]

@@ -10,7 +10,8 @@ from accounts.models import User
 from chats import selectors, services
 from chats.models import Message
 from chats.serializers import ChatRowJSON, ChatRowSerializer, chat_row_json
-from messaging.serializers import MessageJSON, MessageSerializer, message_json
+from messaging import actions
+from messaging.serializers import MessageForMeJSON, MessageJSON, MessageSerializer, message_json
 from tests.accounts.conftest import image_bytes
 from tests.chats.test_selectors import group_with
 from tests.shapes import assert_has_shape, same_json
@@ -18,13 +19,17 @@ from tests.shapes import assert_has_shape, same_json
 pytestmark = pytest.mark.django_db
 
 
-def _written(message: Message) -> MessageJSON:
-    """The message as its writer writes it, checked against its shape and serializer."""
-    message = Message.objects.prefetch_related("media").get(id=message.id)
+def _written(message: Message, viewer: User | None = None) -> MessageJSON:
+    """The message as its writer writes it for frames, checked against its shape, and as REST
+    renders it for ``viewer`` (its sender by default): the same with ``starred``."""
+    viewer = viewer or message.sender
+    message = selectors.visible_message(viewer, message.id)
     written = message_json(message)
     assert_has_shape(written, MessageJSON)
-    assert same_json(MessageSerializer(message).data, written)
-    assert same_json(MessageSerializer([message], many=True).data, [written])
+    for_me = {**written, "starred": message.starred}
+    assert_has_shape(for_me, MessageForMeJSON)
+    assert same_json(MessageSerializer(message).data, for_me)
+    assert same_json(MessageSerializer([message], many=True).data, [for_me])
     return written
 
 
@@ -112,3 +117,45 @@ def test_inbox_rows_have_the_row_shape_and_hide_what_peers_may_not_show(
     assert peers["Carol"]["status"] is None and peers["Carol"]["phone_number"]
     [team] = [row for row in written if row["group"] and row["group"]["group_name"] == "Team"]
     assert team["last_message"]["sender"] == bob.display_name
+
+
+def test_a_reply_carries_its_quote_and_shows_when_the_quote_is_deleted(alice, bob):
+    original = services.send_message(alice, receiver=bob, content="x" * 300)
+    reply = services.send_message(bob, receiver=alice, content="yes", reply_to_id=original.id)
+
+    quote = _written(reply)["reply_to"]
+
+    assert quote == {
+        "message_id": original.id,
+        "sender_id": alice.id,
+        "content": "x" * 200,
+        "has_media": False,
+        "media_kind": None,
+        "deleted": False,
+    }
+    actions.delete_for_everyone(services.ONE_TO_ONE, alice, message_id=original.id)
+    assert _written(reply)["reply_to"]["content"] == ""
+    assert _written(reply)["reply_to"]["deleted"] is True
+
+
+def test_reactions_edits_deletes_and_stars_are_written(alice, bob):
+    message = services.send_message(alice, receiver=bob, content="hi")
+    kind = services.ONE_TO_ONE
+    actions.react(kind, bob, message_id=message.id, emoji="👍")
+    actions.edit(kind, alice, message_id=message.id, content="hi there")
+    actions.star(kind, bob, message_id=message.id, starred=True)
+
+    written = _written(message, viewer=bob)
+
+    assert [(r["user_id"], r["emoji"]) for r in written["reactions"]] == [(bob.id, "👍")]
+    assert written["content"] == "hi there" and written["edited_at"]
+    assert selectors.visible_message(bob, message.id).starred is True
+    assert selectors.visible_message(alice, message.id).starred is False
+    actions.delete_for_everyone(kind, alice, message_id=message.id)
+    gone = _written(message, viewer=bob)
+    assert (gone["deleted"], gone["content"], gone["reactions"], gone["removed"]) == (
+        True,
+        "",
+        [],
+        False,
+    )

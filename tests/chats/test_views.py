@@ -12,6 +12,8 @@ from django.utils import timezone
 from accounts import services as account_services
 from chats import selectors, services
 from chats.models import Message
+from groups import services as group_services
+from messaging import actions
 from messaging.texts import PAGE_TEXTS
 from tests.accounts.conftest import image_bytes, upload
 from tests.chats.test_selectors import group_with
@@ -283,3 +285,68 @@ def test_a_chat_with_myself_shows_no_ticks(alice_browser, alice):
     log = page.split('aria-label="Messages"')[1].split("</section>")[0]
     assert "note to self" in log
     assert 'class="tick' not in log
+
+
+def test_a_bubble_shows_its_quote_reactions_edit_and_star(alice_browser, alice, bob):
+    asked = services.send_message(bob, receiver=alice, content="Dinner at 8?")
+    reply = services.send_message(alice, receiver=bob, content="Yes", reply_to_id=asked.id)
+    actions.react(services.ONE_TO_ONE, bob, message_id=reply.id, emoji="👍")
+    actions.edit(services.ONE_TO_ONE, alice, message_id=reply.id, content="Yes!")
+    actions.star(services.ONE_TO_ONE, alice, message_id=asked.id, starred=True)
+
+    page = html(alice_browser.get(conversation_url(bob)))
+
+    assert (
+        f'<button type="button" class="bubble-quote" data-quote-id="{asked.id}">'
+        '<span class="bubble-quote-sender">Bob</span>'
+        '<span class="bubble-quote-text">Dinner at 8?</span></button>'
+    ) in page
+    assert (
+        f'<span class="reaction" data-user-ids="{bob.id}"><span class="reaction-emoji">👍</span>'
+        '<span class="reaction-count">1</span></span>'
+    ) in page
+    assert '<span class="bubble-edited">Edited</span>' in page
+    assert page.count('<span class="bubble-star" role="img" aria-label="Starred">') == 1
+    for item in ("Reply", "React", "Edit", "Delete", "Star", "Unstar", "Forward", "Report"):
+        assert f">{item}</" in page
+    assert json.loads(page.split('id="chat-names" type="application/json">')[1].split("<")[0]) == {
+        str(alice.id): "You",
+        str(bob.id): "Bob",
+    }
+
+
+def test_a_message_deleted_for_everyone_is_a_tombstone(alice_browser, alice, bob):
+    mine = services.send_message(alice, receiver=bob, content="Wrong chat")
+    theirs = services.send_message(bob, receiver=alice, content="Oops")
+    for user, message in ((alice, mine), (bob, theirs)):
+        actions.delete_for_everyone(services.ONE_TO_ONE, user, message_id=message.id)
+
+    page = html(alice_browser.get(conversation_url(bob)))
+
+    assert "Wrong chat" not in page.split('aria-label="Messages"')[1]
+    assert '<span class="bubble-text bubble-deleted-text">You deleted this message</span>' in page
+    assert '<span class="bubble-text bubble-deleted-text">This message was deleted</span>' in page
+
+
+def test_starred_messages_lists_both_kinds_and_links_to_their_chats(alice_browser, alice, bob):
+    account_services.add_contact(alice, contact_user=bob)
+    older = services.send_message(bob, receiver=alice, content="The door code is 4521")
+    group = group_services.create_group(alice, name="Trip", members=[bob])
+    in_group = group_services.send_group_message(bob, group=group, content="Flights at 6")
+    actions.star(services.ONE_TO_ONE, alice, message_id=older.id, starred=True)
+    actions.star(group_services.IN_GROUP, alice, message_id=in_group.id, starred=True)
+
+    response = alice_browser.get(reverse("chats:starred"))
+
+    page = html(response)
+    assert response.status_code == 200
+    assert page.index("Flights at 6") < page.index("The door code is 4521")
+    assert f'href="/groups/{group.id}/?message={in_group.id}"' in page
+    assert f'href="/chats/{bob.id}/?message={older.id}"' in page
+    assert 'href="/starred/"' in page  # from the chat list's header
+
+
+def test_starred_messages_needs_a_login(client):
+    response = client.get(reverse("chats:starred"))
+
+    assert response.status_code == 302

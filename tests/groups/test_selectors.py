@@ -98,7 +98,7 @@ def test_admin_changelists_load(client, staff, group, alice):
     assert message.removed_at is not None
 
 
-def test_a_group_history_comes_with_its_media_in_one_more_query(
+def test_a_group_history_comes_with_its_media_and_reactions_in_two_more_queries(
     group, alice, bob, django_assert_num_queries
 ):
     def note(name):
@@ -109,7 +109,7 @@ def test_a_group_history_comes_with_its_media_in_one_more_query(
     one = services.send_group_message(alice, group=group, content="", files=[note("c")])
     group = selectors.group_for_member(alice, group.id)
 
-    with django_assert_num_queries(2):  # the page, then the media of all of it
+    with django_assert_num_queries(3):  # the page, then the media and reactions of all of it
         page = list(selectors.group_history(alice, group)[:10])
         attached = {m.id: [f.original_name for f in m.media.all()] for m in page}
         senders = {m.id: m.sender for m in page}
@@ -121,6 +121,6 @@ def test_a_group_history_comes_with_its_media_in_one_more_query(
         lambda: selectors.group_messages_after(alice, plain.id).first(),
         lambda: selectors.undelivered_group_messages(alice, plain.id).first(),
     ):
-        with django_assert_num_queries(2):
+        with django_assert_num_queries(3):
             message = fetch()
             assert [f.original_name for f in message.media.all()] == ["a", "b"]

@@ -15,21 +15,28 @@ from groups.serializers import (
     group_member_json,
     receipt_json,
 )
-from messaging.serializers import GroupMessageJSON, GroupMessageSerializer, group_message_json
+from messaging import actions
+from messaging.serializers import (
+    GroupMessageForMeJSON,
+    GroupMessageJSON,
+    GroupMessageSerializer,
+    group_message_json,
+)
 from tests.shapes import assert_has_shape, same_json
 
 pytestmark = pytest.mark.django_db
 
 
 def _written(message: GroupMessage) -> GroupMessageJSON:
-    """The message as its writer writes it, checked against its shape and serializer."""
-    message = (
-        GroupMessage.objects.select_related("sender").prefetch_related("media").get(id=message.id)
-    )
+    """The message as its writer writes it for frames, checked against its shape, and as REST
+    renders it for its sender: the same with ``starred``."""
+    message = selectors.visible_group_message(message.sender, message.group_id, message.id)
     written = group_message_json(message)
     assert_has_shape(written, GroupMessageJSON)
-    assert same_json(GroupMessageSerializer(message).data, written)
-    assert same_json(GroupMessageSerializer([message], many=True).data, [written])
+    for_me = {**written, "starred": message.starred}
+    assert_has_shape(for_me, GroupMessageForMeJSON)
+    assert same_json(GroupMessageSerializer(message).data, for_me)
+    assert same_json(GroupMessageSerializer([message], many=True).data, [for_me])
     return written
 
 
@@ -43,6 +50,18 @@ def test_a_plain_group_message_has_the_group_message_shape(group, alice):
         "hello",
         "g-1",
     )
+
+
+def test_a_group_reply_with_a_reaction_has_the_group_message_shape(group, alice, bob):
+    original = services.send_group_message(alice, group=group, content="lunch?")
+    reply = services.send_group_message(bob, group=group, content="yes", reply_to_id=original.id)
+    actions.react(services.IN_GROUP, alice, message_id=reply.id, emoji="❤️")
+
+    written = _written(reply)
+
+    assert written["reply_to"]["group_message_id"] == original.id
+    assert written["reply_to"]["content"] == "lunch?"
+    assert [(r["user_id"], r["emoji"]) for r in written["reactions"]] == [(alice.id, "❤️")]
 
 
 def test_a_delivered_read_forwarded_message_has_the_group_message_shape(group, alice, bob):

@@ -3,6 +3,7 @@ from django.urls import reverse
 
 from groups import services
 from groups.models import Group, GroupMember, GroupMessage
+from messaging import actions
 from messaging.texts import FORWARDED_MANY_TIMES
 from tests.groups.conftest import befriend
 
@@ -213,3 +214,18 @@ def test_group_bubbles_are_the_chat_bubble_with_sender_names(alice_web, group, a
     assert f'href="/report/?kind=group_message&amp;id={theirs.id}"' in page
     info = reverse("groups:message_info", args=[group.id, mine.id])
     assert f'<a class="message-info-link" href="{info}">Message info</a>' in page
+
+
+def test_group_bubbles_quote_and_react_by_member_names(alice_web, group, alice, bob):
+    asked = services.send_group_message(bob, group=group, content="Pizza tonight?")
+    reply = services.send_group_message(alice, group=group, content="Yes", reply_to_id=asked.id)
+    actions.react(services.IN_GROUP, bob, message_id=reply.id, emoji="🍕")
+    hidden = services.send_group_message(bob, group=group, content="Never mind")
+    actions.delete_for_me(services.IN_GROUP, alice, message_id=hidden.id)
+
+    page = alice_web.get(reverse("groups:detail", args=[group.id])).content.decode()
+
+    assert '<span class="bubble-quote-sender">Bob</span>' in page
+    assert f'<span class="reaction" data-user-ids="{bob.id}">' in page
+    assert f'"{alice.id}": "You"' in page.split('id="chat-names"')[1].split("</script>")[0]
+    assert "Never mind" not in page

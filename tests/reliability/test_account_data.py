@@ -11,9 +11,18 @@ from accounts import services as account_services
 from accounts.models import Block, Contact, User
 from calls import services as call_services
 from chats import services as chat_services
-from chats.models import Message
+from chats.models import Message, MessageHide, MessageReaction, MessageStar
+from chats.services import ONE_TO_ONE
 from groups import services as group_services
-from groups.models import GroupMember, GroupMessage
+from groups.models import (
+    GroupMember,
+    GroupMessage,
+    GroupMessageHide,
+    GroupMessageReaction,
+    GroupMessageStar,
+)
+from groups.services import IN_GROUP
+from messaging import actions
 from moderation.models import AuditLog
 from stories import services as story_services
 from stories.models import Story
@@ -224,3 +233,85 @@ def test_only_staff_erase_accounts(alice, bob):
 
     with pytest.raises(Forbidden):
         account_data_services.erase_user(bob, user=alice)
+
+
+# --- the message actions in the export and on erasure -----------------------------------------
+
+
+@pytest.fixture
+def acted(alice, bob, carol, history):
+    """On top of ``history``: Bob's reply to Alice (which she reacted to and starred), her edit
+    and her delete for everyone, her reaction to Bob's group message, and one she hid."""
+    reply = chat_services.send_message(
+        bob, receiver=alice, content="about that photo", reply_to_id=history["sent"].id
+    )
+    actions.react(ONE_TO_ONE, alice, message_id=reply.id, emoji="👍")
+    actions.react(ONE_TO_ONE, bob, message_id=reply.id, emoji="😂")
+    actions.star(ONE_TO_ONE, alice, message_id=reply.id, starred=True)
+    actions.edit(ONE_TO_ONE, alice, message_id=history["sent"].id, content="hi Bob!")
+    gone = chat_services.send_message(alice, receiver=bob, content="oops")
+    actions.delete_for_everyone(ONE_TO_ONE, alice, message_id=gone.id)
+    bobs = GroupMessage.objects.get(sender=bob)
+    actions.react(IN_GROUP, alice, message_id=bobs.id, emoji="🎉")
+    actions.star(IN_GROUP, alice, message_id=bobs.id, starred=True)
+    actions.delete_for_me(IN_GROUP, alice, message_id=bobs.id)
+    return {"reply": reply, "gone": gone, "bobs_group_message": bobs}
+
+
+def test_the_export_holds_replies_edits_deletions_and_my_reactions_and_stars(
+    alice, bob, history, acted
+):
+    data = account_data_services.export_user_data(alice)
+
+    by_id = {m["message_id"]: m for m in data["messages"]}
+    reply, gone, bobs = acted["reply"], acted["gone"], acted["bobs_group_message"]
+    assert by_id[reply.id]["reply_to"]["message_id"] == history["sent"].id
+    assert sorted(r["emoji"] for r in by_id[reply.id]["reactions"]) == ["👍", "😂"]
+    assert by_id[reply.id]["starred"] is True
+    assert by_id[history["sent"].id]["edited_at"] is not None
+    assert by_id[history["sent"].id]["content"] == "hi Bob!"
+    assert (by_id[gone.id]["deleted"], by_id[gone.id]["content"]) == (True, "")
+    assert [
+        (r["kind"], r.get("message_id") or r.get("group_message_id"), r["emoji"])
+        for r in data["reactions"]
+    ] == [
+        ("message", reply.id, "👍"),
+        ("group_message", bobs.id, "🎉"),
+    ]
+    assert [
+        (s["kind"], s.get("message_id") or s.get("group_message_id")) for s in data["starred"]
+    ] == [
+        ("message", reply.id),
+        ("group_message", bobs.id),
+    ]
+    assert data["hidden"] == [
+        {"kind": "group_message", "group_message_id": bobs.id, "at": data["hidden"][0]["at"]}
+    ]
+    assert "from Bob" not in json.dumps(data)  # Bob's group message is his, not in my export
+
+
+def test_the_export_costs_the_same_queries_for_few_or_many_messages(
+    alice, bob, history, acted, django_assert_max_num_queries, settings
+):
+    settings.EXPORT_RATE = "100/h"
+    with django_assert_max_num_queries(40) as few:
+        account_data_services.export_user_data(alice)
+    for i in range(10):
+        sent = chat_services.send_message(
+            alice, receiver=bob, content=f"m{i}", reply_to_id=acted["reply"].id
+        )
+        actions.react(ONE_TO_ONE, bob, message_id=sent.id, emoji="🔥")
+
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        account_data_services.export_user_data(alice)
+
+
+def test_erasing_an_account_takes_its_reactions_stars_and_hidden_marks(staff, alice, bob, acted):
+    account_data_services.erase_user(staff, user=alice)
+
+    for model in (MessageReaction, MessageStar, MessageHide):
+        assert not model.objects.filter(user=alice).exists()
+    for model in (GroupMessageReaction, GroupMessageStar, GroupMessageHide):
+        assert not model.objects.filter(user=alice).exists()
+    # Bob's reaction to the same message is his, and stays.
+    assert list(MessageReaction.objects.values_list("user_id", "emoji")) == [(bob.id, "😂")]

@@ -53,6 +53,14 @@ FRAME_FIELDS = {
     "typing": ("receiver_id", "group_id"),
     "sync": ("after_message_id", "after_group_message_id"),
     "call.signal": ("call_id", "signal"),
+    "message.react": ("message_id", "emoji"),
+    "message.edit": ("message_id", "content"),
+    "message.delete": ("message_id", "for"),
+    "message.star": ("message_id", "starred"),
+    "group_message.react": ("group_message_id", "emoji"),
+    "group_message.edit": ("group_message_id", "content"),
+    "group_message.delete": ("group_message_id", "for"),
+    "group_message.star": ("group_message_id", "starred"),
 }
 
 
@@ -156,6 +164,11 @@ def world(alice, bob):
         "group_id": group.id,
         "message_ids": [message.id],
         "group_message_ids": [group_message.id],
+        "message_id": message.id,
+        "group_message_id": group_message.id,
+        "emoji": "👍",
+        "for": "me",
+        "starred": True,
         "after_message_id": 0,
         "after_group_message_id": 0,
         "call_id": call.id,

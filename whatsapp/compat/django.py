@@ -29,7 +29,11 @@ def mark_prefetched(items: Iterable[Model], name: str, empty: QuerySet, objs: li
     """
     empty._result_cache, empty._prefetch_done = objs, True
     for item in items:
-        item._prefetched_objects_cache = {name: empty}
+        cache = item.__dict__.get("_prefetched_objects_cache")
+        if cache is None:
+            item._prefetched_objects_cache = {name: empty}
+        else:
+            cache[name] = empty
 
 
 class SharedClientRedisCache(DjangoRedisCache):
