@@ -230,22 +230,27 @@ class MessageActionRowAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(MessageReaction)
-class MessageReactionAdmin(MessageActionRowAdmin):
-    list_display = ["id", "message_link", "user", "emoji", "reacted_at"]
-    list_filter = ["reacted_at"]
+def register_action_rows(*models: type) -> None:
+    """Register the reaction, star and "deleted for me" models of one kind of message, each
+    listed read-only with its own time column (``reacted_at``, ``starred_at``, ``hidden_at``)."""
+    for model in models:
+        at = next(f.name for f in model._meta.concrete_fields if f.name.endswith("_at"))
+        columns = ["emoji"] if hasattr(model, "emoji") else []
+        admin.site.register(
+            model,
+            type(
+                f"{model.__name__}Admin",
+                (MessageActionRowAdmin,),
+                {
+                    "__module__": __name__,
+                    "list_display": ["id", "message_link", "user", *columns, at],
+                    "list_filter": [at],
+                },
+            ),
+        )
 
 
-@admin.register(MessageStar)
-class MessageStarAdmin(MessageActionRowAdmin):
-    list_display = ["id", "message_link", "user", "starred_at"]
-    list_filter = ["starred_at"]
-
-
-@admin.register(MessageHide)
-class MessageHideAdmin(MessageActionRowAdmin):
-    list_display = ["id", "message_link", "user", "hidden_at"]
-    list_filter = ["hidden_at"]
+register_action_rows(MessageReaction, MessageStar, MessageHide)
 
 
 @admin.register(Multimedia)

@@ -12,16 +12,13 @@ from rest_framework.views import APIView
 from chats import selectors, services
 from chats.serializers import (
     ChatRowSerializer,
-    DeleteQuerySerializer,
-    EditSerializer,
     ForwardSerializer,
     MessageCreateSerializer,
-    ReactionInputSerializer,
     ReadResultSerializer,
     ReadSerializer,
     StarredItemSerializer,
 )
-from messaging import actions
+from messaging.api import message_action_views
 from messaging.serializers import MessageSerializer
 from whatsapp.api import ERROR, SEND_THROTTLED, paginated_response, sent_response, validated_input
 from whatsapp.pagination import NewestFirstCursorPagination
@@ -166,124 +163,14 @@ class MessageReadView(APIView):
         return Response(ReadResultSerializer(body).data)
 
 
-def delete_for(request) -> str:
-    """The ``for`` query parameter of a DELETE of a message: "me" or "everyone" (else 400)."""
-    form = DeleteQuerySerializer(data=request.query_params)
-    form.is_valid(raise_exception=True)
-    return form.validated_data["for"]
-
-
-class MessageDetailView(APIView):
-    @extend_schema(
-        tags=["messages"],
-        summary="Edit a message",
-        description="The sender's own message, within MESSAGE_EDIT_WINDOW_SECONDS (15 minutes) "
-        "of sent_at; the text obeys the rules of a send. `edited_at` is set and every "
-        "participant's sockets get `message.updated`. Someone else's message is 403 "
-        "(`not_sender`), too late 409 (`edit_window_closed`), a deleted one 409 (`deleted`), "
-        "blank or too long text 400.",
-        request=EditSerializer,
-        responses={200: MessageSerializer, 400: ERROR, 403: ERROR, 404: NOT_FOUND, 409: ERROR},
-    )
-    def patch(self, request, message_id: int):
-        data = validated_input(request, EditSerializer)
-        message = actions.edit(
-            services.ONE_TO_ONE, request.user, message_id=message_id, content=data["content"]
-        )
-        return Response(MessageSerializer(message).data)
-
-    @extend_schema(
-        tags=["messages"],
-        summary="Delete a message for me or for everyone",
-        description="`?for=everyone`: the sender's own message, within "
-        "MESSAGE_DELETE_WINDOW_SECONDS (2 days) of sent_at; its content, media (rows and "
-        "files) and reactions are erased and the row stays as a tombstone (`deleted` true), "
-        "answered with 200 and pushed as `message.updated`; someone else's message is 403 "
-        "(`not_sender`), too late 409 (`delete_window_closed`). `?for=me`: any participant; "
-        "the message leaves my history, inbox and search only (my other sockets get "
-        "`message.hidden`); 204. Any other `for` is 400.",
-        parameters=[DeleteQuerySerializer],
-        responses={
-            200: MessageSerializer,
-            204: None,
-            400: ERROR,
-            403: ERROR,
-            404: NOT_FOUND,
-            409: ERROR,
-        },
-    )
-    def delete(self, request, message_id: int):
-        try:
-            mode = delete_for(request)
-        except serializers.ValidationError:
-            # A message I may not see is 404 whatever the query (as for group messages).
-            selectors.visible_message(request.user, message_id)
-            raise
-        if mode == "me":
-            actions.delete_for_me(services.ONE_TO_ONE, request.user, message_id=message_id)
-            return Response(status=status.HTTP_204_NO_CONTENT)
-        message = actions.delete_for_everyone(
-            services.ONE_TO_ONE, request.user, message_id=message_id
-        )
-        return Response(MessageSerializer(message).data)
-
-
-class MessageReactionView(APIView):
-    @extend_schema(
-        tags=["messages"],
-        summary="React to a message",
-        description="One emoji (checked against the Unicode emoji data: skin tones and joined "
-        "sequences count as one); it replaces my earlier reaction. Every participant's sockets "
-        "get `message.updated`. Not exactly one emoji is 400; a deleted message 409 "
-        "(`deleted`).",
-        request=ReactionInputSerializer,
-        responses={200: MessageSerializer, 400: ERROR, 404: NOT_FOUND, 409: ERROR},
-    )
-    def put(self, request, message_id: int):
-        data = validated_input(request, ReactionInputSerializer)
-        message = actions.react(
-            services.ONE_TO_ONE, request.user, message_id=message_id, emoji=data["emoji"]
-        )
-        return Response(MessageSerializer(message).data)
-
-    @extend_schema(
-        tags=["messages"],
-        summary="Take back my reaction",
-        description="Nothing changes (and nothing is pushed) if I had none.",
-        request=None,
-        responses={200: MessageSerializer, 404: NOT_FOUND},
-    )
-    def delete(self, request, message_id: int):
-        message = actions.unreact(services.ONE_TO_ONE, request.user, message_id=message_id)
-        return Response(MessageSerializer(message).data)
-
-
-class MessageStarView(APIView):
-    @extend_schema(
-        tags=["messages"],
-        summary="Star a message",
-        description="It appears in `starred/`; my sockets get `message.starred`. Starring "
-        "again changes nothing.",
-        request=None,
-        responses={200: MessageSerializer, 404: NOT_FOUND},
-    )
-    def post(self, request, message_id: int):
-        return self._star(request, message_id, starred=True)
-
-    @extend_schema(
-        tags=["messages"],
-        summary="Unstar a message",
-        request=None,
-        responses={200: MessageSerializer, 404: NOT_FOUND},
-    )
-    def delete(self, request, message_id: int):
-        return self._star(request, message_id, starred=False)
-
-    def _star(self, request, message_id: int, *, starred: bool) -> Response:
-        message = actions.star(
-            services.ONE_TO_ONE, request.user, message_id=message_id, starred=starred
-        )
-        return Response(MessageSerializer(message).data)
+MessageDetailView, MessageReactionView, MessageStarView = message_action_views(
+    services.ONE_TO_ONE,
+    MessageSerializer,
+    tag="messages",
+    noun="message",
+    pushed="every participant's sockets get `message.updated`",
+    message_id=lambda request, message_id: message_id,
+)
 
 
 class StarredListView(APIView):

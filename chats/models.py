@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from messaging.models import Hide, Reaction, Star
 from messaging.texts import is_forwarded_many_times
 
 
@@ -89,77 +90,34 @@ class Message(models.Model):
         return is_forwarded_many_times(self.forward_count)
 
 
-class MessageReaction(models.Model):
-    """One user's reaction to a 1:1 message: one emoji each, replaced by a new one."""
-
+class MessageReaction(Reaction):
     id = models.BigAutoField(primary_key=True, db_column="message_reaction_id")
     message = models.ForeignKey(
         Message, on_delete=models.CASCADE, related_name="reactions", db_column="message_id"
     )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="message_reactions",
-        db_column="user_id",
-    )
-    emoji = models.CharField(max_length=32)
-    reacted_at = models.DateTimeField(auto_now=True)
 
-    class Meta:
+    class Meta(Reaction.Meta):
         db_table = "message_reactions"
-        constraints = [
-            models.UniqueConstraint(fields=["message", "user"], name="one_reaction_per_message")
-        ]
-
-    def __str__(self):
-        return f"{self.emoji} by {self.user_id} on #{self.message_id}"
 
 
-class MessageStar(models.Model):
-    """A 1:1 message one of its two participants starred."""
-
+class MessageStar(Star):
     id = models.BigAutoField(primary_key=True, db_column="message_star_id")
     message = models.ForeignKey(
         Message, on_delete=models.CASCADE, related_name="stars", db_column="message_id"
     )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="starred_messages",
-        db_column="user_id",
-    )
-    starred_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
+    class Meta(Star.Meta):
         db_table = "message_stars"
-        constraints = [models.UniqueConstraint(fields=["user", "message"], name="one_star")]
-        indexes = [models.Index(fields=["user", "-starred_at"], name="message_star_user_idx")]
-
-    def __str__(self):
-        return f"#{self.message_id} starred by {self.user_id}"
 
 
-class MessageHide(models.Model):
-    """A 1:1 message one participant deleted for themselves: gone from their lists only."""
-
+class MessageHide(Hide):
     id = models.BigAutoField(primary_key=True, db_column="message_hide_id")
     message = models.ForeignKey(
         Message, on_delete=models.CASCADE, related_name="hides", db_column="message_id"
     )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="hidden_messages",
-        db_column="user_id",
-    )
-    hidden_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
+    class Meta(Hide.Meta):
         db_table = "message_hides"
-        constraints = [models.UniqueConstraint(fields=["user", "message"], name="one_hide")]
-
-    def __str__(self):
-        return f"#{self.message_id} hidden by {self.user_id}"
 
 
 class Multimedia(models.Model):

@@ -272,19 +272,15 @@ ORDER BY last_at DESC, last_id DESC, kind DESC, target_id DESC
 """
 
 
-class Inbox:
-    """``user``'s chats, newest activity first; a lazy sequence that paginates cheaply.
+class _Rows:
+    """A lazy sequence of rows that paginators slice: the subclass orders light keys
+    (:meth:`keys`) and loads only the rows of a requested slice (:meth:`_load`)."""
 
-    One raw query orders every chat; only the rows of a requested slice are then loaded, with
-    one query for its 1:1 rows (peer, last message and its media) and one for its groups (name,
-    last message with sender and media, unread count), then the last messages' reactions (one
-    query per kind) and, when one is a reply, the messages they quote. Raw SQL: building and
-    compiling the ORM's queries was most of the inbox's CPU (docs/performance.md).
-    """
+    def keys(self) -> Sequence[Any]:
+        raise NotImplementedError
 
-    def __init__(self, user: User):
-        self.user = user
-        self._keys: list[_RowKey] | None = None
+    def _load(self, keys: list[Any]) -> list[Any]:
+        raise NotImplementedError
 
     def count(self) -> int:
         return len(self.keys())
@@ -297,8 +293,23 @@ class Inbox:
 
     def __getitem__(self, index: int | slice) -> Any:
         if isinstance(index, slice):
-            return self._load(self.keys()[index])
+            return self._load(list(self.keys()[index]))
         return self._load([self.keys()[index]])[0]
+
+
+class Inbox(_Rows):
+    """``user``'s chats, newest activity first; a lazy sequence that paginates cheaply.
+
+    One raw query orders every chat; only the rows of a requested slice are then loaded, with
+    one query for its 1:1 rows (peer, last message and its media) and one for its groups (name,
+    last message with sender and media, unread count), then the last messages' reactions (one
+    query per kind) and, when one is a reply, the messages they quote. Raw SQL: building and
+    compiling the ORM's queries was most of the inbox's CPU (docs/performance.md).
+    """
+
+    def __init__(self, user: User):
+        self.user = user
+        self._keys: list[_RowKey] | None = None
 
     def keys(self) -> list[_RowKey]:
         if self._keys is None:
@@ -443,7 +454,7 @@ class StarredItem:
     chat_name: str
 
 
-class Starred:
+class Starred(_Rows):
     """``user``'s starred 1:1 and group messages, newest starred first; a lazy sequence that
     page-number pagination slices.
 
@@ -457,7 +468,9 @@ class Starred:
     def __init__(self, user: User):
         self.user = user
 
-    def _stars(self) -> QuerySet:
+    def keys(self) -> QuerySet:
+        """(kind, message id, starred_at, star id) of every star, newest first: a query that
+        a slice limits and ``count()`` counts."""
         user = self.user
         mine = (
             MessageStar.objects.filter(user_id=user.id)
@@ -492,18 +505,7 @@ class Starred:
         )
 
     def count(self) -> int:
-        return self._stars().count()
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __iter__(self):
-        return iter(self[:])
-
-    def __getitem__(self, index: int | slice) -> Any:
-        if isinstance(index, slice):
-            return self._load(list(self._stars()[index]))
-        return self._load([self._stars()[index]])[0]
+        return self.keys().count()
 
     def _load(self, keys: list[tuple]) -> list[StarredItem]:
         user = self.user

@@ -144,34 +144,6 @@ class MessageCreateSerializer(SendSerializer):
     )
 
 
-class EditSerializer(serializers.Serializer):
-    """PATCH a message: its new text (the rules of a send apply)."""
-
-    content = serializers.CharField(allow_blank=True, trim_whitespace=False)
-
-
-class ReactionInputSerializer(serializers.Serializer):
-    """PUT a message's reaction: exactly one emoji."""
-
-    emoji = serializers.CharField(allow_blank=True, trim_whitespace=False)
-
-
-# DELETE a message ?for=me|everyone: "for" is a Python keyword, so the class is built by name.
-DeleteQuerySerializer = type(
-    "DeleteQuerySerializer",
-    (serializers.Serializer,),
-    {
-        "__module__": __name__,
-        "__doc__": "DELETE a message: for me (my lists only) or for everyone (the sender).",
-        "for": serializers.ChoiceField(
-            choices=["me", "everyone"],
-            help_text="`me`: gone from my history, inbox and search only; `everyone`: erased "
-            "for every participant (the sender, within the delete window).",
-        ),
-    },
-)
-
-
 class ForwardSerializer(serializers.Serializer):
     receiver_ids = serializers.ListField(
         child=serializers.IntegerField(min_value=1), allow_empty=False, max_length=50

@@ -7,9 +7,9 @@ from django.db.models import Count
 from chats.admin import (
     ChatItemAdmin,
     DeletedFilter,
-    MessageActionRowAdmin,
     ReactionInline,
     RemovedFilter,
+    register_action_rows,
 )
 from groups.models import (
     Group,
@@ -104,19 +104,4 @@ class GroupMessageReceiptAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(GroupMessageReaction)
-class GroupMessageReactionAdmin(MessageActionRowAdmin):
-    list_display = ["id", "message_link", "user", "emoji", "reacted_at"]
-    list_filter = ["reacted_at"]
-
-
-@admin.register(GroupMessageStar)
-class GroupMessageStarAdmin(MessageActionRowAdmin):
-    list_display = ["id", "message_link", "user", "starred_at"]
-    list_filter = ["starred_at"]
-
-
-@admin.register(GroupMessageHide)
-class GroupMessageHideAdmin(MessageActionRowAdmin):
-    list_display = ["id", "message_link", "user", "hidden_at"]
-    list_filter = ["hidden_at"]
+register_action_rows(GroupMessageReaction, GroupMessageStar, GroupMessageHide)

@@ -11,8 +11,6 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from chats.api import delete_for
-from chats.serializers import DeleteQuerySerializer, EditSerializer, ReactionInputSerializer
 from groups import selectors, services
 from groups.serializers import (
     GroupCreateSerializer,
@@ -26,7 +24,7 @@ from groups.serializers import (
     GroupUpdateSerializer,
     ReceiptSerializer,
 )
-from messaging import actions
+from messaging.api import message_action_views
 from messaging.serializers import GroupMessageSerializer
 from whatsapp.api import ERROR, SEND_THROTTLED, paginated_response, sent_response, validated_input
 from whatsapp.pagination import NewestFirstCursorPagination
@@ -299,118 +297,11 @@ def _message_id(request, group_id: int, group_message_id: int) -> int:
     return selectors.visible_group_message(request.user, group_id, group_message_id).id
 
 
-class GroupMessageDetailView(APIView):
-    @extend_schema(
-        tags=["groups"],
-        summary="Edit a group message",
-        description="The sender's own message, within MESSAGE_EDIT_WINDOW_SECONDS (15 minutes) "
-        "of sent_at; the text obeys the rules of a send. `edited_at` is set and the group gets "
-        "`group_message.updated`. Someone else's message is 403 (`not_sender`), too late 409 "
-        "(`edit_window_closed`), a deleted one 409 (`deleted`), blank or too long text 400.",
-        request=EditSerializer,
-        responses={
-            200: GroupMessageSerializer,
-            400: ERROR,
-            403: ERROR,
-            404: NOT_FOUND,
-            409: ERROR,
-        },
-    )
-    def patch(self, request, group_id: int, group_message_id: int):
-        message_id = _message_id(request, group_id, group_message_id)
-        data = validated_input(request, EditSerializer)
-        message = actions.edit(
-            services.IN_GROUP, request.user, message_id=message_id, content=data["content"]
-        )
-        return Response(GroupMessageSerializer(message).data)
-
-    @extend_schema(
-        tags=["groups"],
-        summary="Delete a group message for me or for everyone",
-        description="`?for=everyone`: the sender's own message, within "
-        "MESSAGE_DELETE_WINDOW_SECONDS (2 days) of sent_at; its content, media (rows and "
-        "files) and reactions are erased and the row stays as a tombstone (`deleted` true), "
-        "answered with 200 and pushed as `group_message.updated`; someone else's message is "
-        "403 (`not_sender`), too late 409 (`delete_window_closed`). `?for=me`: any member; the "
-        "message leaves my history, inbox and search only (my other sockets get "
-        "`message.hidden`); 204. Any other `for` is 400.",
-        parameters=[DeleteQuerySerializer],
-        responses={
-            200: GroupMessageSerializer,
-            204: None,
-            400: ERROR,
-            403: ERROR,
-            404: NOT_FOUND,
-            409: ERROR,
-        },
-    )
-    def delete(self, request, group_id: int, group_message_id: int):
-        message_id = _message_id(request, group_id, group_message_id)
-        if delete_for(request) == "me":
-            actions.delete_for_me(services.IN_GROUP, request.user, message_id=message_id)
-            return Response(status=status.HTTP_204_NO_CONTENT)
-        message = actions.delete_for_everyone(
-            services.IN_GROUP, request.user, message_id=message_id
-        )
-        return Response(GroupMessageSerializer(message).data)
-
-
-class GroupMessageReactionView(APIView):
-    @extend_schema(
-        tags=["groups"],
-        summary="React to a group message",
-        description="One emoji (checked against the Unicode emoji data: skin tones and joined "
-        "sequences count as one); it replaces my earlier reaction. The group gets "
-        "`group_message.updated`. Not exactly one emoji is 400; a deleted message 409 "
-        "(`deleted`).",
-        request=ReactionInputSerializer,
-        responses={200: GroupMessageSerializer, 400: ERROR, 404: NOT_FOUND, 409: ERROR},
-    )
-    def put(self, request, group_id: int, group_message_id: int):
-        message_id = _message_id(request, group_id, group_message_id)
-        data = validated_input(request, ReactionInputSerializer)
-        message = actions.react(
-            services.IN_GROUP, request.user, message_id=message_id, emoji=data["emoji"]
-        )
-        return Response(GroupMessageSerializer(message).data)
-
-    @extend_schema(
-        tags=["groups"],
-        summary="Take back my reaction to a group message",
-        description="Nothing changes (and nothing is pushed) if I had none.",
-        request=None,
-        responses={200: GroupMessageSerializer, 404: NOT_FOUND},
-    )
-    def delete(self, request, group_id: int, group_message_id: int):
-        message_id = _message_id(request, group_id, group_message_id)
-        message = actions.unreact(services.IN_GROUP, request.user, message_id=message_id)
-        return Response(GroupMessageSerializer(message).data)
-
-
-class GroupMessageStarView(APIView):
-    @extend_schema(
-        tags=["groups"],
-        summary="Star a group message",
-        description="It appears in `starred/`; my sockets get `message.starred`. Starring "
-        "again changes nothing.",
-        request=None,
-        responses={200: GroupMessageSerializer, 404: NOT_FOUND},
-    )
-    def post(self, request, group_id: int, group_message_id: int):
-        return self._star(request, group_id, group_message_id, starred=True)
-
-    @extend_schema(
-        tags=["groups"],
-        summary="Unstar a group message",
-        request=None,
-        responses={200: GroupMessageSerializer, 404: NOT_FOUND},
-    )
-    def delete(self, request, group_id: int, group_message_id: int):
-        return self._star(request, group_id, group_message_id, starred=False)
-
-    def _star(self, request, group_id: int, group_message_id: int, *, starred: bool) -> Response:
-        message_id = _message_id(request, group_id, group_message_id)
-        message = actions.star(
-            services.IN_GROUP, request.user, message_id=message_id, starred=starred
-        )
-        return Response(GroupMessageSerializer(message).data)
+GroupMessageDetailView, GroupMessageReactionView, GroupMessageStarView = message_action_views(
+    services.IN_GROUP,
+    GroupMessageSerializer,
+    tag="groups",
+    noun="group message",
+    pushed="the group gets `group_message.updated`",
+    message_id=_message_id,
+)

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from messaging.models import Hide, Reaction, Star
 from messaging.texts import is_forwarded_many_times
 
 
@@ -166,9 +167,7 @@ class GroupMessageReceipt(models.Model):
         return f"receipt of {self.group_message_id} for {self.user_id}"
 
 
-class GroupMessageReaction(models.Model):
-    """One member's reaction to a group message: one emoji each, replaced by a new one."""
-
+class GroupMessageReaction(Reaction):
     id = models.BigAutoField(primary_key=True, db_column="group_message_reaction_id")
     message = models.ForeignKey(
         GroupMessage,
@@ -176,69 +175,26 @@ class GroupMessageReaction(models.Model):
         related_name="reactions",
         db_column="group_message_id",
     )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="group_message_reactions",
-        db_column="user_id",
-    )
-    emoji = models.CharField(max_length=32)
-    reacted_at = models.DateTimeField(auto_now=True)
 
-    class Meta:
+    class Meta(Reaction.Meta):
         db_table = "group_message_reactions"
-        constraints = [
-            models.UniqueConstraint(
-                fields=["message", "user"], name="one_reaction_per_group_message"
-            )
-        ]
-
-    def __str__(self):
-        return f"{self.emoji} by {self.user_id} on #{self.message_id}"
 
 
-class GroupMessageStar(models.Model):
-    """A group message a member starred."""
-
+class GroupMessageStar(Star):
     id = models.BigAutoField(primary_key=True, db_column="group_message_star_id")
     message = models.ForeignKey(
         GroupMessage, on_delete=models.CASCADE, related_name="stars", db_column="group_message_id"
     )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="starred_group_messages",
-        db_column="user_id",
-    )
-    starred_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
+    class Meta(Star.Meta):
         db_table = "group_message_stars"
-        constraints = [models.UniqueConstraint(fields=["user", "message"], name="one_group_star")]
-        indexes = [models.Index(fields=["user", "-starred_at"], name="group_message_star_user_idx")]
-
-    def __str__(self):
-        return f"#{self.message_id} starred by {self.user_id}"
 
 
-class GroupMessageHide(models.Model):
-    """A group message one member deleted for themselves: gone from their lists only."""
-
+class GroupMessageHide(Hide):
     id = models.BigAutoField(primary_key=True, db_column="group_message_hide_id")
     message = models.ForeignKey(
         GroupMessage, on_delete=models.CASCADE, related_name="hides", db_column="group_message_id"
     )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="hidden_group_messages",
-        db_column="user_id",
-    )
-    hidden_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
+    class Meta(Hide.Meta):
         db_table = "group_message_hides"
-        constraints = [models.UniqueConstraint(fields=["user", "message"], name="one_group_hide")]
-
-    def __str__(self):
-        return f"#{self.message_id} hidden by {self.user_id}"
