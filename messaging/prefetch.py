@@ -1,11 +1,15 @@
 """Load what a message's JSON shows beside its own row, for a page of messages at once.
 
 A message (1:1 or group) is written with its media, its reactions and the message it quotes
-(:mod:`messaging.serializers`). :func:`with_details` fetches a queryset's messages with all
-three: media and reactions in one query each per fetch, the quoted message joined, and whether
-the quoted message has media as a column. :func:`load_details` does the same for messages
-loaded otherwise (the inbox's last messages); :func:`mark_new` records that a message just
-stored has no reactions yet, so rendering its push and ack costs no query.
+(:mod:`messaging.serializers`), and REST says whether the caller starred it.
+:func:`with_details` fetches a queryset's messages with all of it: media and reactions in one
+query each per fetch, the quoted messages in one more when the page has replies, and the
+caller's stars in one more when the queryset came through
+:func:`messaging.selectors.for_viewer`. The queries are written out, as
+:func:`attachments.prefetch.load_media`'s is: the ORM took longer to build them than the
+database to answer. :func:`load_details` does the same for messages loaded otherwise (the
+inbox's last messages); :func:`mark_new` records that a message just stored has no reactions
+yet, so rendering its push and ack costs no query.
 """
 
 from __future__ import annotations
@@ -13,11 +17,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
+from django.db import connection
 from django.db.models import Model, OuterRef, QuerySet, Subquery
 from django.db.models.query import ModelIterable
 
 from attachments.prefetch import load_media
 from whatsapp.compat.django import mark_prefetched, with_iterable_class
+from whatsapp.db import column, table
 
 
 def _reaction_model(model: type[Model]) -> type[Model]:
@@ -30,10 +36,14 @@ def load_reactions(messages: Sequence[Model]) -> None:
     if not messages:
         return
     reaction = _reaction_model(type(messages[0]))
+    ids = [m.pk for m in messages]
+    sql = (
+        f"SELECT * FROM {table(reaction)}"
+        f" WHERE {column(reaction, 'message')} IN ({', '.join(['%s'] * len(ids))})"
+        f" ORDER BY {column(reaction, 'reacted_at')}, {column(reaction, 'id')}"
+    )
     found: dict[int, list[Model]] = defaultdict(list)
-    for item in reaction.objects.filter(message_id__in=[m.pk for m in messages]).order_by(
-        "reacted_at", "id"
-    ):
+    for item in reaction.objects.raw(sql, ids):
         found[item.message_id].append(item)
     without = [m for m in messages if m.pk not in found]
     if without:
@@ -55,6 +65,22 @@ def load_quoted(messages: Sequence[Model]) -> None:
     for message in messages:
         if message.reply_to_id is not None:
             message.reply_to = by_id.get(message.reply_to_id)
+
+
+def load_stars(messages: Sequence[Model], user_id: int) -> None:
+    """Set ``starred`` on messages (all of one model): whether ``user_id`` starred each."""
+    star = type(messages[0])._meta.get_field("stars").related_model
+    ids = [m.pk for m in messages]
+    sql = (
+        f"SELECT {column(star, 'message')} FROM {table(star)}"
+        f" WHERE {column(star, 'user')} = %s"
+        f" AND {column(star, 'message')} IN ({', '.join(['%s'] * len(ids))})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user_id, *ids])
+        starred = {message_id for (message_id,) in cursor.fetchall()}
+    for message in messages:
+        message.starred = message.pk in starred
 
 
 def load_details(messages: Sequence[Model]) -> None:
@@ -83,19 +109,16 @@ class _WithDetails(ModelIterable):
         messages = list(super().__iter__())
         if messages:
             load_media(messages)
-            load_reactions(messages)
-            for message in messages:  # the quoted message came joined (select_related)
-                quoted = message.reply_to if message.reply_to_id is not None else None
-                if quoted is not None:
-                    quoted.media_type = message.reply_media_type
+            load_details(messages)
+            viewer = getattr(messages[0], "stars_of", None)  # messaging.selectors.for_viewer
+            if viewer is not None:
+                load_stars(messages, viewer)
         return iter(messages)
 
 
 def with_details(queryset: QuerySet) -> QuerySet:
-    """``queryset`` of messages (1:1 or group), each fetched with its media, reactions and
-    quoted message: two queries per fetch beside the messages' own. Slices, ``first()`` and
-    further filters keep it."""
-    queryset = queryset.select_related("reply_to").annotate(
-        reply_media_type=first_media_type(queryset.model, "reply_to")
-    )
+    """``queryset`` of messages (1:1 or group), each fetched with its media, reactions, quoted
+    message and (through :func:`messaging.selectors.for_viewer`) ``starred``: two to four
+    queries per fetch beside the messages' own. Slices, ``first()`` and further filters keep
+    it."""
     return with_iterable_class(queryset, _WithDetails)

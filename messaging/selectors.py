@@ -3,9 +3,11 @@ marking what they starred."""
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import BooleanField, IntegerField, QuerySet, Value
+from django.db.models.expressions import RawSQL
 
 from accounts.models import User
+from whatsapp.db import column, table
 
 
 def _related(queryset: QuerySet, name: str):
@@ -13,13 +15,24 @@ def _related(queryset: QuerySet, name: str):
 
 
 def not_hidden(queryset: QuerySet, user: User) -> QuerySet:
-    """``queryset`` of messages (1:1 or group) without those ``user`` deleted for themselves."""
-    hides = _related(queryset, "hides").objects.filter(message=OuterRef("pk"), user_id=user.id)
-    return queryset.filter(~Exists(hides))
+    """``queryset`` of messages (1:1 or group) without those ``user`` deleted for themselves.
+
+    The ``NOT EXISTS`` is written out: the ORM took about 1 ms of CPU to build it as an
+    ``Exists`` on every history page, the database well under that to answer it (an index
+    lookup per row, on the hides' unique (user, message) key).
+    """
+    model, hide = queryset.model, _related(queryset, "hides")
+    sql = (
+        f"NOT EXISTS (SELECT 1 FROM {table(hide)} hidden"
+        f" WHERE hidden.{column(hide, 'user')} = %s"
+        f" AND hidden.{column(hide, 'message')} = {table(model)}.{column(model, 'id')})"
+    )
+    return queryset.filter(RawSQL(sql, [user.id], output_field=BooleanField()))
 
 
 def for_viewer(queryset: QuerySet, user: User) -> QuerySet:
-    """``queryset`` as ``user``'s lists show it: without what they deleted for themselves, each
-    message annotated ``starred`` (whether they starred it)."""
-    stars = _related(queryset, "stars").objects.filter(message=OuterRef("pk"), user_id=user.id)
-    return not_hidden(queryset, user).annotate(starred=Exists(stars))
+    """``queryset`` as ``user``'s lists show it: without what they deleted for themselves, and
+    marked for :func:`messaging.prefetch.with_details` to load which ones they starred (one
+    query per fetch, into ``starred``)."""
+    viewer = Value(user.id, output_field=IntegerField())
+    return not_hidden(queryset, user).annotate(stars_of=viewer)

@@ -336,8 +336,9 @@ def test_receipts_query_count_is_flat(alice, alice_api, make_group, django_asser
     small_message = services.send_group_message(alice, group=small, content="x")
     large_message = services.send_group_message(alice, group=large, content="x")
 
-    # The token and user, the message (with its media and reactions), the count and the page.
-    with django_assert_num_queries(6) as small_queries:
+    # The token and user, the message (with its media, reactions and my star), the count and
+    # the page.
+    with django_assert_num_queries(7) as small_queries:
         alice_api.get(url("message_receipts", small.id, small_message.id))
     with django_assert_num_queries(len(small_queries.captured_queries)):
         response = alice_api.get(url("message_receipts", large.id, large_message.id))
@@ -353,8 +354,9 @@ def test_history_query_count_is_flat(alice, make_group, django_assert_num_querie
             services.send_group_message(alice, group=group, content=str(index))
     small_reader, large_reader = token_client(small_members[0]), token_client(large_members[0])
 
-    # The token and user, the group, the page, its media and reactions, then the deliveries.
-    with django_assert_num_queries(12) as small_queries:
+    # The token and user, the group, the page, its media, reactions and my stars, then the
+    # deliveries.
+    with django_assert_num_queries(13) as small_queries:
         small_reader.get(url("message_list", small.id))
     with django_assert_num_queries(len(small_queries.captured_queries)):
         response = large_reader.get(url("message_list", large.id))

@@ -109,18 +109,19 @@ def test_a_group_history_comes_with_its_media_and_reactions_in_two_more_queries(
     one = services.send_group_message(alice, group=group, content="", files=[note("c")])
     group = selectors.group_for_member(alice, group.id)
 
-    with django_assert_num_queries(3):  # the page, then the media and reactions of all of it
+    # The page, then the media, reactions and my stars of all of it.
+    with django_assert_num_queries(4):
         page = list(selectors.group_history(alice, group)[:10])
         attached = {m.id: [f.original_name for f in m.media.all()] for m in page}
         senders = {m.id: m.sender for m in page}
 
     assert attached == {one.id: ["c"], two.id: ["a", "b"], plain.id: []}
     assert senders == {one.id: alice, two.id: bob, plain.id: alice}
-    for fetch in (
-        lambda: selectors.visible_group_message(alice, group.id, two.id),
-        lambda: selectors.group_messages_after(alice, plain.id).first(),
-        lambda: selectors.undelivered_group_messages(alice, plain.id).first(),
+    for fetch, queries in (
+        (lambda: selectors.visible_group_message(alice, group.id, two.id), 4),  # and my star
+        (lambda: selectors.group_messages_after(alice, plain.id).first(), 3),
+        (lambda: selectors.undelivered_group_messages(alice, plain.id).first(), 3),
     ):
-        with django_assert_num_queries(3):
+        with django_assert_num_queries(queries):
             message = fetch()
             assert [f.original_name for f in message.media.all()] == ["a", "b"]
