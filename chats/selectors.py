@@ -382,7 +382,8 @@ class Inbox(_Rows):
         return rows
 
     def _group_rows(self, keys: list[_RowKey]) -> dict[_RowKey, ChatRow]:
-        """The groups, last messages (one row per attachment) and my unread counts."""
+        """The groups, last messages (one row per attachment) and my unread counts (less what I
+        deleted for myself, as for 1:1 chats)."""
         by_group_id = {k.target_id: k for k in keys}
         params = {"me": self.user.id}
         groups = _in(params, "group", list(by_group_id))
@@ -401,6 +402,9 @@ class Inbox(_Rows):
                     ON message.group_message_id = receipt.group_message_id
                 WHERE receipt.user_id = %(me)s AND receipt.read_at IS NULL
                     AND message.group_id IN ({groups})
+                    AND NOT EXISTS (SELECT 1 FROM group_message_hides hidden
+                                    WHERE hidden.group_message_id = receipt.group_message_id
+                                        AND hidden.user_id = %(me)s)
                 GROUP BY message.group_id
             ) unread ON unread.group_id = g.group_id
             WHERE g.group_id IN ({groups})

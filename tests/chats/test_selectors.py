@@ -259,6 +259,8 @@ def test_a_message_i_deleted_for_myself_leaves_my_inbox_preview_only(alice, bob,
     assert mine == {f"user-{bob.id}": "first", f"group-{group.id}": "older"}
     [bobs] = selectors.chats_for(bob)
     assert bobs.last_message.id == second.id
+    unread = {row.key: row.unread_count for row in selectors.chats_for(alice)}
+    assert unread == {f"user-{bob.id}": 1, f"group-{group.id}": 1}  # the hidden ones don't count
     assert first.id != second.id
 
 
