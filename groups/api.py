@@ -27,6 +27,7 @@ from groups.serializers import (
 from messaging.api import message_action_views
 from messaging.serializers import GroupMessageSerializer
 from whatsapp.api import ERROR, SEND_THROTTLED, paginated_response, sent_response, validated_input
+from whatsapp.errors import NotFound
 from whatsapp.pagination import NewestFirstCursorPagination
 
 NOT_FOUND = OpenApiResponse(description="No such group or message, or you are not a member.")
@@ -292,9 +293,12 @@ class GroupMessageReceiptsView(APIView):
 
 
 def _message_id(request, group_id: int, group_message_id: int) -> int:
-    """The id of a message of the group in the URL that the caller may see; NotFound for one
-    of another group, a group they are not in, or one sent before they joined."""
-    return selectors.visible_group_message(request.user, group_id, group_message_id).id
+    """The id of a message of the group in the URL; NotFound for one of another group. The
+    action then loads it as the caller may see it (members only, since they joined): one load,
+    not two."""
+    if not selectors.is_group_message(group_id, group_message_id):
+        raise NotFound("No such message.")
+    return group_message_id
 
 
 GroupMessageDetailView, GroupMessageReactionView, GroupMessageStarView = message_action_views(

@@ -133,29 +133,29 @@ def group_history(user: User, group: Group) -> QuerySet[GroupMessage]:
     )
 
 
-def visible_group_message(user: User, group_id: int, group_message_id: int) -> GroupMessage:
-    """One message of a group ``user`` is in, sent since they joined; NotFound otherwise."""
+def _one_visible(user: User, **lookup: int) -> GroupMessage:
     message = with_details(
-        for_viewer(_visible_messages(user), user)
-        .filter(group_id=group_id, id=group_message_id)
-        .select_related("sender")
+        for_viewer(_visible_messages(user), user).filter(**lookup).select_related("sender")
     ).first()
     if message is None:
         raise NotFound("No such message.")
     return message
+
+
+def visible_group_message(user: User, group_id: int, group_message_id: int) -> GroupMessage:
+    """One message of a group ``user`` is in, sent since they joined; NotFound otherwise."""
+    return _one_visible(user, group_id=group_id, id=group_message_id)
+
+
+def is_group_message(group_id: int, group_message_id: int) -> bool:
+    """Whether the group has a message of that id (who may see it is another question)."""
+    return GroupMessage.objects.filter(group_id=group_id, id=group_message_id).exists()
 
 
 def group_message_for(user: User, group_message_id: int) -> GroupMessage:
     """One group message ``user`` may see (in a group they are in, sent since they joined),
     by its id alone; NotFound otherwise."""
-    message = with_details(
-        for_viewer(_visible_messages(user), user)
-        .filter(id=group_message_id)
-        .select_related("sender")
-    ).first()
-    if message is None:
-        raise NotFound("No such message.")
-    return message
+    return _one_visible(user, id=group_message_id)
 
 
 def group_messages_after(user: User, after_id: int) -> QuerySet[GroupMessage]:
